@@ -1,0 +1,66 @@
+//! `arbiter`: choose a pre-trained model for a task by your organisation's rules, and show why.
+//!
+//! Thin glue over the libraries: argument parsing, file reading, output formatting, exit codes.
+
+#![allow(clippy::print_stdout)] // the command line prints: that is its job
+
+mod check;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Every model was vetoed, or a golden case failed.
+    pub const NO_CHOICE: u8 = 1;
+    /// Invalid input: task, bundle or catalog.
+    pub const INVALID: u8 = 2;
+    /// A policy failed at run time.
+    pub const POLICY_FAILED: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "arbiter",
+    version,
+    about = "Choose a pre-trained model for an ML task by your organisation's rules, and show why.",
+    long_about = "Choose a pre-trained model for an ML task by your organisation's rules, and show why.\n\n\
+        A task (YAML or JSON) is checked against its schema, then one Rhai script per criterion \
+        (task type, data volume, resources, domain, language, benchmarks) judges every model of \
+        the catalog; the weighted verdicts give a ranked, explained choice.",
+    after_help = "Examples:\n  \
+        arbiter check examples/tasks/*.yaml\n  \
+        arbiter check --catalog policies/catalog.yaml\n  \
+        arbiter schema task > task.schema.json\n\n\
+        Exit codes: 0 ok, 1 no model could be chosen, 2 invalid input, 3 a policy failed."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate task files, or a catalog, and report every problem with where it is.
+    Check(check::CheckArgs),
+    /// Print the JSON Schema (draft 2020-12) of a format.
+    Schema(check::SchemaArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::run_check(&args),
+        Command::Schema(args) => check::run_schema(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::INVALID)
+        }
+    }
+}

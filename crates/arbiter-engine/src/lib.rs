@@ -1,0 +1,23 @@
+//! Model Arbiter's engine: everything that decides, synchronous and free of I/O beyond reading
+//! a bundle folder.
+//!
+//! - [`task`] and [`catalog`]: the input formats, from which the JSON Schemas in [`schema`] are
+//!   generated; [`load`] reads documents through syntax, schema and semantic checks.
+//! - [`cost`]: compute, memory and latency estimates from a model's architecture.
+//!
+//! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
+
+pub mod catalog;
+pub mod cost;
+pub mod diagnostic;
+pub mod lang;
+pub mod load;
+mod locate;
+pub mod schema;
+pub mod task;
+
+pub use catalog::{Catalog, Family, Model};
+pub use diagnostic::Diagnostic;
+pub use load::{LoadError, Syntax};
+pub use schema::SchemaKind;
+pub use task::{Deployment, Domain, Task, TaskType};

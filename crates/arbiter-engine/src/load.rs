@@ -1,0 +1,218 @@
+//! Reading tasks and catalogs: syntax, then the schema, then the types, then semantic checks.
+//!
+//! Each stage reports everything it finds at once: a YAML or JSON syntax error with its line and
+//! column; otherwise every schema violation with its JSON pointer (and line, where it can be
+//! found); otherwise every semantic problem. Only a document that passed all of them becomes an
+//! engine type (DESIGN invariant 1).
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{self, Diagnostic};
+use crate::lang;
+use crate::locate::locate;
+use crate::schema::SchemaKind;
+use crate::task::Task;
+
+/// Why a document could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The text is not valid YAML or JSON.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Syntax {
+        /// The file (or `<stdin>`, `<request>`).
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// The document is well-formed but breaks its format.
+    #[error("{origin}: invalid {kind}, {} problem{}:\n{}", .diagnostics.len(),
+        if .diagnostics.len() == 1 { "" } else { "s" }, diagnostic::join(.origin, .diagnostics))]
+    Invalid {
+        /// The file (or `<stdin>`, `<request>`).
+        origin: String,
+        /// Which format it breaks.
+        kind: SchemaKind,
+        /// Every problem found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+impl LoadError {
+    /// The located problems, for machine-readable output (empty for I/O errors).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            LoadError::Io { .. } => Vec::new(),
+            LoadError::Syntax {
+                line,
+                column,
+                message,
+                ..
+            } => {
+                vec![Diagnostic::new("", message.clone()).at(*line, *column)]
+            }
+            LoadError::Invalid { diagnostics, .. } => diagnostics.clone(),
+        }
+    }
+}
+
+/// The syntax of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// YAML 1.2 (a superset of JSON).
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+impl Syntax {
+    /// JSON for `.json` files, YAML otherwise.
+    pub fn for_path(path: &Path) -> Syntax {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Syntax::Json,
+            _ => Syntax::Yaml,
+        }
+    }
+}
+
+/// Parses text into a raw value, with line and column on error.
+pub fn parse_value(text: &str, syntax: Syntax, origin: &str) -> Result<Value, LoadError> {
+    let syntax_error = |line: usize, column: usize, message: String| LoadError::Syntax {
+        origin: origin.to_string(),
+        line,
+        column,
+        message: diagnostic::lowercase_first(&message),
+    };
+    match syntax {
+        Syntax::Json => serde_json::from_str(text)
+            .map_err(|e| syntax_error(e.line(), e.column(), format!("invalid JSON: {e}"))),
+        Syntax::Yaml => serde_yaml::from_str::<Value>(text).map_err(|e| {
+            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+            syntax_error(line, column, format!("invalid YAML: {e}"))
+        }),
+    }
+}
+
+/// A document of some kind, loaded through every stage.
+fn load_document<T: DeserializeOwned>(
+    text: &str,
+    syntax: Syntax,
+    origin: &str,
+    kind: SchemaKind,
+    semantic: impl FnOnce(&T) -> Vec<Diagnostic>,
+) -> Result<T, LoadError> {
+    let value = parse_value(text, syntax, origin)?;
+    let invalid = |diagnostics: Vec<Diagnostic>| {
+        let mut diagnostics: Vec<Diagnostic> = diagnostics
+            .into_iter()
+            .map(
+                |d| match (syntax, locate(text, d.anchor.as_deref().unwrap_or(&d.path))) {
+                    (Syntax::Yaml, Some((line, column))) => d.at(line, column),
+                    _ => d,
+                },
+            )
+            .collect();
+        // In file order where located, so the report reads top to bottom.
+        diagnostics.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
+        LoadError::Invalid {
+            origin: origin.to_string(),
+            kind,
+            diagnostics,
+        }
+    };
+    let errors = kind.validate(&value);
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let doc: T = serde_json::from_value(value)
+        .map_err(|e| invalid(vec![Diagnostic::new("", e.to_string())]))?;
+    let errors = semantic(&doc);
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    Ok(doc)
+}
+
+/// Semantic checks of a task that its schema cannot express.
+pub fn check_task(task: &Task) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, l) in task.languages.iter().enumerate() {
+        let path = format!("/languages/{i}");
+        if let Some(two) = lang::two_letter_for(l.as_str()) {
+            out.push(Diagnostic::new(
+                path,
+                format!("use the ISO 639-1 code `{two}` instead of `{l}`"),
+            ));
+        } else if !lang::is_known(l.as_str()) {
+            out.push(Diagnostic::new(
+                path,
+                format!("unknown language code `{l}` (ISO 639-1 or 639-3 expected)"),
+            ));
+        } else if task.languages[..i].contains(l) {
+            out.push(Diagnostic::new(
+                path,
+                format!("language `{l}` is listed twice"),
+            ));
+        }
+    }
+    let r = &task.resources;
+    for (field, value) in [
+        ("max_latency_ms", r.max_latency_ms),
+        ("max_memory_mb", r.max_memory_mb),
+        ("max_parameters_m", r.max_parameters_m),
+    ] {
+        if value.is_some_and(|v| v <= 0.0) {
+            out.push(Diagnostic::new(
+                format!("/resources/{field}"),
+                "must be greater than 0",
+            ));
+        }
+    }
+    out
+}
+
+/// Loads a task from text.
+pub fn task_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Task, LoadError> {
+    load_document(text, syntax, origin, SchemaKind::Task, check_task)
+}
+
+/// Loads a task from a file (`.json` as JSON, anything else as YAML).
+pub fn load_task(path: &Path) -> Result<Task, LoadError> {
+    let text = read(path)?;
+    task_from_str(&text, Syntax::for_path(path), &path.display().to_string())
+}
+
+/// Loads a catalog from text.
+pub fn catalog_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Catalog, LoadError> {
+    load_document(text, syntax, origin, SchemaKind::Catalog, Catalog::check)
+}
+
+/// Loads a catalog from a file.
+pub fn load_catalog(path: &Path) -> Result<Catalog, LoadError> {
+    let text = read(path)?;
+    catalog_from_str(&text, Syntax::for_path(path), &path.display().to_string())
+}
+
+/// Reads a whole file as UTF-8.
+pub fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}

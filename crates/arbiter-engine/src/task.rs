@@ -1,0 +1,398 @@
+//! The task description: what the user wants a model for (DESIGN §2).
+//!
+//! These types are the one definition of the task format: `schemas/task.schema.json` is generated
+//! from them, and a task only becomes a [`Task`] after its raw value passed that schema
+//! (see [`crate::load`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A machine-learning task for which a model is to be chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Model Arbiter task")]
+pub struct Task {
+    /// Free text naming the task, for people reading decisions.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// The kind of task: a Hugging Face `pipeline_tag`, or one of its aliases.
+    pub task: TaskType,
+    /// The languages of the task's text, ISO 639-1 codes (ISO 639-3 where no 639-1 code exists).
+    #[schemars(length(min = 1))]
+    pub languages: Vec<LanguageCode>,
+    /// The domain of the task's text.
+    #[serde(default)]
+    pub domain: Domain,
+    /// How much data is available for fine-tuning.
+    pub data: Data,
+    /// Deployment constraints.
+    #[serde(default)]
+    pub resources: Resources,
+    /// Which published benchmarks matter for this task, and how much (relative weights).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub benchmarks: BTreeMap<BenchmarkKey, Weight>,
+    /// Per-task overrides of criterion weights, honoured only where the bundle allows them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weights: BTreeMap<CriterionName, Weight>,
+}
+
+/// A non-negative weight.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Weight(#[schemars(range(min = 0.0))] pub f64);
+
+/// An ISO 639 language code, lower case (`en`, `zh`, `ceb`).
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct LanguageCode(#[schemars(regex(pattern = r"^[a-z]{2,3}$"))] pub String);
+
+impl LanguageCode {
+    /// The code as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LanguageCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A benchmark identifier such as `glue`, `squad-v1.1` or `wmt14-en-de`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct BenchmarkKey(#[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.\-]*$"))] pub String);
+
+impl BenchmarkKey {
+    /// The key as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of a criterion of a bundle (`task_type`, `resources`, …).
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct CriterionName(#[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))] pub String);
+
+impl CriterionName {
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CriterionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Labelled and unlabelled data available for the task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Labelled examples for fine-tuning; 0 means zero-shot.
+    pub labeled_examples: u64,
+    /// Unlabelled in-domain examples (for further pre-training), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlabeled_examples: Option<u64>,
+}
+
+/// Where and within which limits the model will run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// The class of device the model is deployed on.
+    #[serde(default)]
+    pub deployment: Deployment,
+    /// Latency budget per example in milliseconds, at `sequence_length` and `batch_size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_latency_ms: Option<f64>,
+    /// Memory budget in megabytes (10^6 bytes): weights plus activations at inference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_memory_mb: Option<f64>,
+    /// Largest acceptable model, in millions of parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0))]
+    pub max_parameters_m: Option<f64>,
+    /// Tokens per example used for the cost estimates.
+    #[serde(default = "default_sequence_length")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub sequence_length: u32,
+    /// Examples per inference call used for the cost estimates.
+    #[serde(default = "default_batch_size")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub batch_size: u32,
+}
+
+fn default_sequence_length() -> u32 {
+    128
+}
+
+fn default_batch_size() -> u32 {
+    1
+}
+
+impl Default for Resources {
+    fn default() -> Self {
+        Self {
+            deployment: Deployment::default(),
+            max_latency_ms: None,
+            max_memory_mb: None,
+            max_parameters_m: None,
+            sequence_length: default_sequence_length(),
+            batch_size: default_batch_size(),
+        }
+    }
+}
+
+/// Deployment classes; each has a device profile in the bundle (`[devices.<class>]`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::plain_enum)]
+pub enum Deployment {
+    /// A data-centre GPU.
+    CloudGpu,
+    /// A cloud virtual machine without accelerator (the default: the conservative choice).
+    #[default]
+    CloudCpu,
+    /// A server in the organisation's own data centre, CPU only.
+    OnPremCpu,
+    /// An edge device (gateway, single-board computer).
+    Edge,
+    /// A phone.
+    Mobile,
+}
+
+impl Deployment {
+    /// Every deployment class, in declaration order.
+    pub const ALL: [Deployment; 5] = [
+        Deployment::CloudGpu,
+        Deployment::CloudCpu,
+        Deployment::OnPremCpu,
+        Deployment::Edge,
+        Deployment::Mobile,
+    ];
+
+    /// The wire name (`cloud-gpu`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Deployment::CloudGpu => "cloud-gpu",
+            Deployment::CloudCpu => "cloud-cpu",
+            Deployment::OnPremCpu => "on-prem-cpu",
+            Deployment::Edge => "edge",
+            Deployment::Mobile => "mobile",
+        }
+    }
+}
+
+impl fmt::Display for Deployment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The domain of a task's text, or the domain a model was pre-trained on.
+///
+/// Rationale: a closed list, so that a misspelt domain is an error rather than a silent
+/// "no domain model matches"; a new domain is a one-line change here.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::plain_enum)]
+pub enum Domain {
+    /// No particular domain.
+    #[default]
+    General,
+    /// Biomedical literature (PubMed, PMC).
+    Biomedical,
+    /// Clinical notes.
+    Clinical,
+    /// Scientific papers.
+    Scientific,
+    /// Legislation, court cases, contracts.
+    Legal,
+    /// Financial reports and news.
+    Finance,
+    /// News text.
+    News,
+    /// Social-media posts.
+    SocialMedia,
+    /// Source code.
+    Code,
+}
+
+impl Domain {
+    /// The wire name (`general`, `social-media`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::General => "general",
+            Domain::Biomedical => "biomedical",
+            Domain::Clinical => "clinical",
+            Domain::Scientific => "scientific",
+            Domain::Legal => "legal",
+            Domain::Finance => "finance",
+            Domain::News => "news",
+            Domain::SocialMedia => "social-media",
+            Domain::Code => "code",
+        }
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! task_types {
+    ($( $(#[$doc:meta])* $variant:ident => $id:literal $(, aliases [$($alias:literal),*])? ;)*) => {
+        /// A task type: a Hugging Face `pipeline_tag` id.
+        ///
+        /// Aliases (`sentiment-analysis`, `ner`, `dialogue`, …) are accepted on input and
+        /// normalised to their pipeline tag; output always uses the canonical id.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum TaskType {
+            $( $(#[$doc])* #[serde(rename = $id $($(, alias = $alias)*)?)] $variant, )*
+        }
+
+        impl TaskType {
+            /// Every accepted canonical id, in declaration order.
+            pub const IDS: &'static [&'static str] = &[$($id),*];
+            /// Every accepted alias with the id it stands for.
+            pub const ALIASES: &'static [(&'static str, &'static str)] = &[$($($(($alias, $id),)*)?)*];
+            /// Every task type.
+            pub const ALL: &'static [TaskType] = &[$(TaskType::$variant),*];
+
+            /// The canonical pipeline tag.
+            pub fn as_str(self) -> &'static str {
+                match self { $(TaskType::$variant => $id,)* }
+            }
+
+            /// Parses a canonical id or an alias.
+            pub fn parse(s: &str) -> Option<TaskType> {
+                match s {
+                    $($id $($(| $alias)*)? => Some(TaskType::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+task_types! {
+    /// Assign a label to a whole text (sentiment, topic, NLI).
+    TextClassification => "text-classification", aliases ["sentiment-analysis", "nli"];
+    /// Assign a label to each token (NER, POS tagging).
+    TokenClassification => "token-classification", aliases ["ner"];
+    /// Extractive question answering.
+    QuestionAnswering => "question-answering";
+    /// Classification into labels not seen in training.
+    ZeroShotClassification => "zero-shot-classification";
+    /// Summarise a document.
+    Summarization => "summarization";
+    /// Translate between languages.
+    Translation => "translation";
+    /// Generate text: open-ended generation, dialogue, and sequence-to-sequence generation.
+    TextGeneration => "text-generation", aliases ["text2text-generation", "conversational", "dialogue"];
+    /// Predict masked tokens.
+    FillMask => "fill-mask";
+    /// Produce embeddings.
+    FeatureExtraction => "feature-extraction";
+    /// Score the similarity of two texts.
+    SentenceSimilarity => "sentence-similarity";
+    /// Answer questions over tables.
+    TableQuestionAnswering => "table-question-answering";
+    /// Rank passages against a query.
+    TextRanking => "text-ranking";
+}
+
+impl fmt::Display for TaskType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl JsonSchema for TaskType {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TaskType".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut accepted: Vec<&str> = TaskType::IDS.to_vec();
+        accepted.extend(TaskType::ALIASES.iter().map(|(alias, _)| *alias));
+        let aliases: Vec<String> = TaskType::ALIASES
+            .iter()
+            .map(|(alias, id)| format!("{alias} → {id}"))
+            .collect();
+        schemars::json_schema!({
+            "description": format!(
+                "A Hugging Face pipeline_tag, or an alias of one ({}).",
+                aliases.join(", ")
+            ),
+            "type": "string",
+            "enum": accepted,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_normalise_to_their_pipeline_tag() {
+        for (alias, id) in TaskType::ALIASES {
+            let parsed: TaskType = serde_json::from_value(serde_json::json!(alias)).unwrap();
+            assert_eq!(parsed.as_str(), *id, "alias {alias}");
+            assert_eq!(TaskType::parse(alias), Some(parsed));
+        }
+    }
+
+    #[test]
+    fn canonical_ids_round_trip() {
+        for t in TaskType::ALL {
+            let v = serde_json::to_value(t).unwrap();
+            assert_eq!(v, serde_json::json!(t.as_str()));
+            assert_eq!(TaskType::parse(t.as_str()), Some(*t));
+        }
+    }
+}

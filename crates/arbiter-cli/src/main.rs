@@ -4,7 +4,11 @@
 
 #![allow(clippy::print_stdout)] // the command line prints: that is its job
 
+mod bundles;
 mod check;
+mod render;
+mod select;
+mod test_cmd;
 
 use std::process::ExitCode;
 
@@ -32,6 +36,9 @@ pub mod exit {
         (task type, data volume, resources, domain, language, benchmarks) judges every model of \
         the catalog; the weighted verdicts give a ranked, explained choice.",
     after_help = "Examples:\n  \
+        arbiter select examples/tasks/chinese-sentiment-cpu.yaml --explain\n  \
+        arbiter select task.yaml --why-not google-bert/bert-base-uncased\n  \
+        arbiter test --bundle examples/bundles/commercial\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter schema task > task.schema.json\n\n\
@@ -44,6 +51,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Choose a model for a task: ranking, per-criterion scores, reasons.
+    Select(select::SelectArgs),
+    /// Run a bundle's golden cases (tests/*.yaml in the bundle); exit 1 if any fails.
+    Test(bundles::BundleArgs),
     /// Validate task files, or a catalog, and report every problem with where it is.
     Check(check::CheckArgs),
     /// Print the JSON Schema (draft 2020-12) of a format.
@@ -53,6 +64,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Select(args) => select::run(&args),
+        Command::Test(args) => test_cmd::run(&args),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
     };

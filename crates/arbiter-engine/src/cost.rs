@@ -193,6 +193,33 @@ pub fn estimate_latency_ms(m: &Model, device: &DeviceProfile, seq_len: u32, batc
     estimate_gflops(m, seq_len) * f64::from(batch) / device.gflops * 1000.0
 }
 
+/// Parameters in millions of the Transformer layers alone — what a model has to fit to its
+/// training data, without the vocabulary embeddings that dominate multilingual models:
+///
+/// per encoder layer `4·w·i + 2·w·f·k` (+ `3·d·w` with a bottleneck), per decoder layer of an
+/// encoder-decoder also cross-attention `4·w·i`; biases and norms ignored. BERT-Base: 84.9 M.
+/// Shared layers (ALBERT) are counted once per layer, so this can exceed `parameters_m`.
+pub fn layer_parameters_m(m: &Model) -> f64 {
+    let d = f64::from(m.hidden_size);
+    let w = f64::from(m.attention_width());
+    let i = attention_inner(m);
+    let f = f64::from(m.ffn_width());
+    let k = f64::from(m.ffn_stacks.unwrap_or(1));
+    let bottleneck = if m.bottleneck_size.is_some_and(|b| b != m.hidden_size) {
+        3.0 * d * w
+    } else {
+        0.0
+    };
+    let layer = 4.0 * w * i + 2.0 * w * f * k + bottleneck;
+    let decoder = match m.family {
+        Family::EncoderDecoder => {
+            f64::from(m.decoder_layers.unwrap_or(m.layers)) * (layer + 4.0 * w * i)
+        }
+        _ => 0.0,
+    };
+    (f64::from(m.layers) * layer + decoder) / 1e6
+}
+
 /// Parameters in millions of a BERT-style encoder, from its architecture, for models whose
 /// authors did not publish a count:
 ///
@@ -354,6 +381,17 @@ mod tests {
         };
         let ms = estimate_latency_ms(&m, &dev, 128, 2);
         assert!(close(ms, estimate_gflops(&m, 128) * 2.0 / 100.0 * 1000.0));
+    }
+
+    #[test]
+    fn layer_parameters_exclude_embeddings() {
+        // 12 × (4·768² + 2·768·3072) = 84 934 656.
+        assert!(close(layer_parameters_m(&bert_base()), 84.934_656));
+        let t5 = model(Family::EncoderDecoder, 220.0, 12, 768, 12);
+        assert!(close(
+            layer_parameters_m(&t5),
+            84.934_656 + 84.934_656 + 12.0 * 4.0 * 768.0 * 768.0 / 1e6
+        ));
     }
 
     #[test]

@@ -4,19 +4,28 @@
 //! - [`task`] and [`catalog`]: the input formats, from which the JSON Schemas in [`schema`] are
 //!   generated; [`load`] reads documents through syntax, schema and semantic checks.
 //! - [`cost`]: compute, memory and latency estimates from a model's architecture.
+//! - [`bundle`]: manifest, catalog and scripts loaded and checked as one; [`host`]: the Rhai
+//!   sandbox; [`decide`]: evaluation and combination into a [`Decision`]; [`golden`]: a
+//!   bundle's own test cases.
 //!
 //! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
 
+pub mod bundle;
 pub mod catalog;
 pub mod cost;
+pub mod decide;
 pub mod diagnostic;
+pub mod golden;
+pub mod host;
 pub mod lang;
 pub mod load;
 mod locate;
 pub mod schema;
 pub mod task;
 
+pub use bundle::{Bundle, BundleError};
 pub use catalog::{Catalog, Family, Model};
+pub use decide::{Decision, decide};
 pub use diagnostic::Diagnostic;
 pub use load::{LoadError, Syntax};
 pub use schema::SchemaKind;

@@ -109,8 +109,8 @@ pub fn parse_value(text: &str, syntax: Syntax, origin: &str) -> Result<Value, Lo
     }
 }
 
-/// A document of some kind, loaded through every stage.
-fn load_document<T: DeserializeOwned>(
+/// A document of some kind, loaded through every stage: syntax, schema, types, `semantic`.
+pub fn document_from_str<T: DeserializeOwned>(
     text: &str,
     syntax: Syntax,
     origin: &str,
@@ -189,7 +189,7 @@ pub fn check_task(task: &Task) -> Vec<Diagnostic> {
 
 /// Loads a task from text.
 pub fn task_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Task, LoadError> {
-    load_document(text, syntax, origin, SchemaKind::Task, check_task)
+    document_from_str(text, syntax, origin, SchemaKind::Task, check_task)
 }
 
 /// Loads a task from a file (`.json` as JSON, anything else as YAML).
@@ -200,7 +200,7 @@ pub fn load_task(path: &Path) -> Result<Task, LoadError> {
 
 /// Loads a catalog from text.
 pub fn catalog_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Catalog, LoadError> {
-    load_document(text, syntax, origin, SchemaKind::Catalog, Catalog::check)
+    document_from_str(text, syntax, origin, SchemaKind::Catalog, Catalog::check)
 }
 
 /// Loads a catalog from a file.

@@ -19,17 +19,32 @@ pub enum SchemaKind {
     Task,
     /// A model catalog (`schemas/catalog.schema.json`).
     Catalog,
+    /// A bundle manifest, `bundle.toml` (`schemas/bundle.schema.json`).
+    Bundle,
+    /// A decision record (`schemas/decision.schema.json`).
+    Decision,
+    /// A golden case of a bundle (`schemas/case.schema.json`).
+    Case,
 }
 
 impl SchemaKind {
     /// Every kind, in the order `arbiter schema --help` lists them.
-    pub const ALL: &'static [SchemaKind] = &[SchemaKind::Task, SchemaKind::Catalog];
+    pub const ALL: &'static [SchemaKind] = &[
+        SchemaKind::Task,
+        SchemaKind::Catalog,
+        SchemaKind::Bundle,
+        SchemaKind::Decision,
+        SchemaKind::Case,
+    ];
 
     /// The kind's name (`task`), as used on the command line and in file names.
     pub fn name(self) -> &'static str {
         match self {
             SchemaKind::Task => "task",
             SchemaKind::Catalog => "catalog",
+            SchemaKind::Bundle => "bundle",
+            SchemaKind::Decision => "decision",
+            SchemaKind::Case => "case",
         }
     }
 
@@ -48,6 +63,9 @@ impl SchemaKind {
         let schema = match self {
             SchemaKind::Task => schemars::schema_for!(crate::task::Task),
             SchemaKind::Catalog => schemars::schema_for!(crate::catalog::Catalog),
+            SchemaKind::Bundle => schemars::schema_for!(crate::bundle::Manifest),
+            SchemaKind::Decision => schemars::schema_for!(crate::decide::Decision),
+            SchemaKind::Case => schemars::schema_for!(crate::golden::Case),
         };
         schema.to_value()
     }
@@ -60,14 +78,10 @@ impl SchemaKind {
     }
 
     fn validator(self) -> &'static Result<jsonschema::Validator, String> {
-        static TASK: LazyLock<Result<jsonschema::Validator, String>> =
-            LazyLock::new(|| compile(SchemaKind::Task));
-        static CATALOG: LazyLock<Result<jsonschema::Validator, String>> =
-            LazyLock::new(|| compile(SchemaKind::Catalog));
-        match self {
-            SchemaKind::Task => &TASK,
-            SchemaKind::Catalog => &CATALOG,
-        }
+        static VALIDATORS: LazyLock<Vec<Result<jsonschema::Validator, String>>> =
+            LazyLock::new(|| SchemaKind::ALL.iter().map(|k| compile(*k)).collect());
+        let index = SchemaKind::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        &VALIDATORS[index]
     }
 
     /// Validates a raw document, returning every error with its JSON pointer.

@@ -1,0 +1,58 @@
+//! Which bundle a command uses: `--bundle DIR`, else `./policies`, else the embedded default.
+
+use std::path::{Path, PathBuf};
+
+use arbiter_engine::bundle::Files;
+use arbiter_engine::{Bundle, BundleError};
+use clap::Args;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_bundle.rs"));
+}
+
+/// Bundle options shared by the commands that decide.
+#[derive(Args, Debug, Clone)]
+pub struct BundleArgs {
+    /// The bundle folder (bundle.toml, catalog, criteria/). Default: ./policies if it holds a
+    /// bundle.toml, else the default bundle built into this binary.
+    #[arg(long, value_name = "DIR")]
+    pub bundle: Option<PathBuf>,
+    /// Use this catalog instead of the bundle's own (the bundle hash then covers it).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+}
+
+/// The folder `--bundle` or `./policies` names, if any.
+pub fn bundle_dir(args: &BundleArgs) -> Option<PathBuf> {
+    args.bundle.clone().or_else(|| {
+        let local = Path::new("policies");
+        local
+            .join("bundle.toml")
+            .is_file()
+            .then(|| local.to_path_buf())
+    })
+}
+
+/// Loads the bundle the options name.
+pub fn load(args: &BundleArgs) -> Result<Bundle, BundleError> {
+    match bundle_dir(args) {
+        Some(dir) => Bundle::load(&dir, args.catalog.as_deref()),
+        None => {
+            let mut files = Files::from_pairs(embedded::FILES.iter().copied());
+            if let Some(path) = &args.catalog {
+                let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                let manifest = arbiter_engine::bundle::parse_manifest(
+                    &String::from_utf8_lossy(
+                        files.0.get("bundle.toml").map_or(&[][..], Vec::as_slice),
+                    ),
+                    "<embedded>/bundle.toml",
+                )?;
+                files.0.insert(manifest.catalog, bytes);
+            }
+            Bundle::from_files(files, "<embedded>".into())
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Human-readable views of a decision: the ranking table, the explanation, and "why not".
+
+use std::fmt::Write as _;
+
+use arbiter_engine::decide::{Outcome, Ranked, Status};
+use arbiter_engine::{Bundle, Decision};
+
+fn short(hash: &str) -> &str {
+    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
+    &hex[..hex.len().min(12)]
+}
+
+fn cell(r: &Ranked, criterion: &str) -> String {
+    match r.criteria.get(criterion) {
+        Some(c) => match (c.status, c.score) {
+            (Status::Ok, Some(s)) => format!("{s:.2}"),
+            (Status::Abstained, _) => "–".into(),
+            (Status::Error, _) => "err".into(),
+            _ => "?".into(),
+        },
+        None => "?".into(),
+    }
+}
+
+/// The header, the ranking table and the choice.
+pub fn summary(d: &Decision, bundle: &Bundle, top: usize, md: bool) -> String {
+    let mut s = String::new();
+    let t = &d.task;
+    let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
+    let vetoed: std::collections::BTreeSet<&str> =
+        d.rejected.iter().map(|r| r.model.as_str()).collect();
+    let title = format!(
+        "{} ({}, {}, {} on {})",
+        t.name,
+        t.task,
+        langs.join(" "),
+        t.domain,
+        t.resources.deployment
+    );
+    let meta = format!(
+        "bundle {} {} ({}) · catalog {} · {} models: {} ranked, {} vetoed",
+        d.bundle.name,
+        d.bundle.version,
+        short(&d.bundle.hash),
+        short(&d.catalog_hash),
+        bundle.catalog.models.len(),
+        d.ranking.len(),
+        vetoed.len()
+    );
+    let names: Vec<&str> = d.criteria.iter().map(|c| c.name.as_str()).collect();
+    if md {
+        let _ = writeln!(s, "## {title}\n\n{meta}\n");
+        let _ = writeln!(
+            s,
+            "| rank | model | score | margin | {} |",
+            names.join(" | ")
+        );
+        let _ = writeln!(
+            s,
+            "|---:|---|---:|---:|{}|",
+            names.iter().map(|_| "---:").collect::<Vec<_>>().join("|")
+        );
+        for r in d.ranking.iter().take(top) {
+            let cells: Vec<String> = names.iter().map(|n| cell(r, n)).collect();
+            let margin = r.margin.map_or(String::new(), |m| format!("{m:.3}"));
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {:.3} | {margin} | {} |",
+                r.rank,
+                r.model,
+                r.score,
+                cells.join(" | ")
+            );
+        }
+        s.push('\n');
+    } else {
+        let _ = writeln!(s, "{title}\n{meta}\n");
+        let width = d
+            .ranking
+            .iter()
+            .take(top)
+            .map(|r| r.model.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = write!(
+            s,
+            "{:>4}  {:<width$}  {:>5}  {:>6}",
+            "rank", "model", "score", "margin"
+        );
+        for n in &names {
+            let _ = write!(s, "  {n:>w$}", w = n.len().max(5));
+        }
+        s.push('\n');
+        for r in d.ranking.iter().take(top) {
+            let margin = r.margin.map_or(String::new(), |m| format!("{m:.3}"));
+            let _ = write!(
+                s,
+                "{:>4}  {:<width$}  {:>5.3}  {margin:>6}",
+                r.rank, r.model, r.score
+            );
+            for n in &names {
+                let _ = write!(s, "  {:>w$}", cell(r, n), w = n.len().max(5));
+            }
+            s.push('\n');
+        }
+        if d.ranking.len() > top {
+            let _ = writeln!(s, "      … {} more ranked (--top N)", d.ranking.len() - top);
+        }
+        s.push('\n');
+    }
+    let weights: Vec<String> = d
+        .criteria
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.weight))
+        .collect();
+    let verdict = match (d.outcome, &d.chosen) {
+        (Outcome::Chosen, Some(m)) => format!("chosen: {m}"),
+        (Outcome::AllVetoed, _) => {
+            "no model chosen: every model was vetoed (--explain lists why)".into()
+        }
+        _ => "no model chosen: a criterion failed (see the script errors)".into(),
+    };
+    let _ = writeln!(
+        s,
+        "{}{verdict}{}",
+        if md { "**" } else { "" },
+        if md { "**" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "{}weights: {}",
+        if md { "\n" } else { "" },
+        weights.join(", ")
+    );
+    s
+}
+
+/// Every criterion's reasons for the top models, and every veto.
+pub fn explain(d: &Decision, top: usize, md: bool) -> String {
+    let mut s = String::new();
+    let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
+    for r in d.ranking.iter().take(top) {
+        let _ = writeln!(s, "\n{h}#{} {} — score {:.3}", r.rank, r.model, r.score);
+        for c in &d.criteria {
+            if let Some(res) = r.criteria.get(&c.name) {
+                let what = match (res.status, res.score) {
+                    (Status::Ok, Some(x)) => {
+                        format!("{x:.2} × {} → {:.3}", res.weight, res.contribution)
+                    }
+                    (Status::Abstained, _) => "abstained".into(),
+                    _ => "error, dropped".into(),
+                };
+                let _ = writeln!(s, "{li}{:<12} {what}: {}", c.name, res.reasons.join("; "));
+            }
+        }
+    }
+    if !d.rejected.is_empty() {
+        let _ = writeln!(s, "\n{h}vetoed ({} vetoes)", d.rejected.len());
+        for v in &d.rejected {
+            let _ = writeln!(s, "{li}{} — {}: {}", v.model, v.criterion, v.reason);
+        }
+    }
+    s
+}
+
+/// Why `model` was not chosen.
+pub fn why_not(d: &Decision, model: &str, md: bool) -> String {
+    let mut s = String::new();
+    let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
+    let _ = writeln!(s, "\n{h}why not {model}?");
+    let vetoes: Vec<_> = d.rejected.iter().filter(|r| r.model == model).collect();
+    if !vetoes.is_empty() {
+        for v in vetoes {
+            let _ = writeln!(s, "{li}vetoed by {}: {}", v.criterion, v.reason);
+        }
+        return s;
+    }
+    let (Some(winner), Some(this)) = (
+        d.ranking.first(),
+        d.ranking.iter().find(|r| r.model == model),
+    ) else {
+        let _ = writeln!(s, "{li}not ranked: no decision was reached");
+        return s;
+    };
+    if winner.model == model {
+        let _ = writeln!(
+            s,
+            "{li}{model} is the choice (margin {:.3} to the runner-up)",
+            winner.margin.unwrap_or(0.0)
+        );
+        return s;
+    }
+    let _ = writeln!(
+        s,
+        "{li}rank {} with {:.3}, {:.3} behind {} ({:.3}); per criterion (winner − this):",
+        this.rank,
+        this.score,
+        winner.score - this.score,
+        winner.model,
+        winner.score
+    );
+    let mut gaps: Vec<(f64, &str)> = d
+        .criteria
+        .iter()
+        .map(|c| {
+            let w = winner.criteria.get(&c.name).map_or(0.0, |r| r.contribution);
+            let t = this.criteria.get(&c.name).map_or(0.0, |r| r.contribution);
+            (w - t, c.name.as_str())
+        })
+        .collect();
+    gaps.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (gap, name) in gaps {
+        let reason = this
+            .criteria
+            .get(name)
+            .map(|r| r.reasons.join("; "))
+            .unwrap_or_default();
+        let _ = writeln!(s, "{li}{name:<12} {gap:+.3}  ({reason})");
+    }
+    s
+}

@@ -1,0 +1,116 @@
+//! `arbiter select`: decide on a task and show the ranking, the reasons, and why not another.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use arbiter_engine::decide::Outcome;
+use arbiter_engine::{Decision, decide, load};
+use clap::{Args, ValueEnum};
+
+use crate::bundles::{self, BundleArgs};
+use crate::exit;
+use crate::render;
+
+#[derive(Args)]
+pub struct SelectArgs {
+    /// The task file (YAML, or JSON by the `.json` extension).
+    #[arg(value_name = "TASK")]
+    task: PathBuf,
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// How many ranked models to show (JSON: to keep in `ranking`). Default: 5 in tables, all in JSON.
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Give every criterion's reasons for the top models, and every veto.
+    #[arg(long)]
+    explain: bool,
+    /// Explain why MODEL was not chosen: its vetoes, or its gap to the winner per criterion.
+    #[arg(long, value_name = "MODEL")]
+    why_not: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// A table for terminals.
+    Table,
+    /// The decision record (schemas/decision.schema.json).
+    Json,
+    /// A Markdown report for reviews and tickets.
+    Markdown,
+}
+
+pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
+    let task = match load::load_task(&args.task) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let bundle = match bundles::load(&args.bundle) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: invalid bundle: {e}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let mut decision = match decide(&bundle, task) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.task.display());
+            return Ok(exit::INVALID);
+        }
+    };
+    if let Some(model) = &args.why_not
+        && bundle.catalog.get(model).is_none()
+    {
+        eprintln!(
+            "error: --why-not: `{model}` is not in the catalog ({} models)",
+            bundle.catalog.models.len()
+        );
+        return Ok(exit::INVALID);
+    }
+    let out = match args.format {
+        Format::Json => {
+            if let Some(n) = args.top {
+                decision.ranking.truncate(n);
+            }
+            let mut s =
+                serde_json::to_string_pretty(&decision).context("cannot serialise the decision")?;
+            s.push('\n');
+            s
+        }
+        Format::Table | Format::Markdown => {
+            let md = matches!(args.format, Format::Markdown);
+            let top = args.top.unwrap_or(5);
+            let mut s = render::summary(&decision, &bundle, top, md);
+            if args.explain {
+                s.push_str(&render::explain(&decision, top, md));
+            }
+            if let Some(model) = &args.why_not {
+                s.push_str(&render::why_not(&decision, model, md));
+            }
+            s
+        }
+    };
+    print!("{out}");
+    for e in &decision.errors {
+        eprintln!(
+            "script error: {} on `{}` at {}: {} (on_error = {})",
+            e.criterion, e.model, e.at, e.message, e.on_error
+        );
+    }
+    Ok(code(&decision))
+}
+
+/// The exit code of a decision.
+pub fn code(d: &Decision) -> u8 {
+    match d.outcome {
+        Outcome::Chosen => exit::OK,
+        Outcome::AllVetoed => exit::NO_CHOICE,
+        Outcome::Failed => exit::POLICY_FAILED,
+    }
+}

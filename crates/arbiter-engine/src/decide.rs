@@ -1,0 +1,404 @@
+//! Evaluation and combination: every criterion judges every model, the verdicts become a
+//! ranked, explained decision (DESIGN §6).
+//!
+//! Vetoes come first: a vetoed model is out, with every veto's reason. The others are ranked by
+//! Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered (an abstaining criterion's weight is spread over
+//! the rest). Equal scores are ordered by the bundle's tie-break keys, then by id, so the same
+//! task and bundle always give the same ranking. A criterion's run-time error follows its
+//! `on_error`: `fail` fails the decision, `abstain` drops the criterion for that model, `veto`
+//! rejects the model; each is recorded in `errors`.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::time::{Instant, SystemTime};
+
+use rayon::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{Bundle, OnError, ScriptFault, TieBreak};
+use crate::host::{TaskView, Verdict};
+use crate::task::Task;
+
+/// The decision record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Model Arbiter decision")]
+pub struct Decision {
+    /// Unique id (UUID v7: time-ordered).
+    pub decision_id: String,
+    /// When the decision was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// The engine version that made it.
+    pub engine_version: String,
+    /// The bundle that made it.
+    pub bundle: BundleRef,
+    /// SHA-256 of the catalog file.
+    pub catalog_hash: String,
+    /// SHA-256 of the normalised task's canonical JSON.
+    pub task_hash: String,
+    /// The task, normalised (aliases resolved, defaults filled in).
+    pub task: Task,
+    /// Whether a model was chosen.
+    pub outcome: Outcome,
+    /// The chosen model, if any.
+    pub chosen: Option<String>,
+    /// The criteria in bundle order, with the weights used (task overrides applied).
+    pub criteria: Vec<CriterionWeight>,
+    /// Every model that was not vetoed, best first.
+    pub ranking: Vec<Ranked>,
+    /// Every veto, model by model.
+    pub rejected: Vec<Rejection>,
+    /// Every run-time script error, and what was done about it.
+    pub errors: Vec<ScriptError>,
+}
+
+/// The bundle of a decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRef {
+    /// Name from the manifest.
+    pub name: String,
+    /// Version from the manifest.
+    pub version: String,
+    /// Content hash of all its files.
+    pub hash: String,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::plain_enum)]
+pub enum Outcome {
+    /// A model was chosen.
+    Chosen,
+    /// Every model was vetoed.
+    AllVetoed,
+    /// A criterion with `on_error = "fail"` failed.
+    Failed,
+}
+
+/// A criterion and the weight it had in this decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionWeight {
+    /// The criterion.
+    pub name: String,
+    /// Its weight.
+    pub weight: f64,
+}
+
+/// One ranked model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Ranked {
+    /// 1 for the chosen model.
+    pub rank: usize,
+    /// The model id.
+    pub model: String,
+    /// Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered, in [0, 1].
+    pub score: f64,
+    /// This score minus the next model's (for rank 1: the margin to the runner-up).
+    pub margin: Option<f64>,
+    /// Each criterion's part, by criterion name.
+    pub criteria: BTreeMap<String, CriterionResult>,
+}
+
+/// What one criterion said about one ranked model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionResult {
+    /// `ok`, `abstained`, or `error` (failed, and `on_error = "abstain"`).
+    pub status: Status,
+    /// The score, when the criterion answered.
+    pub score: Option<f64>,
+    /// The criterion's weight.
+    pub weight: f64,
+    /// Its share of the model's score: wᵢ·sᵢ / Σ wⱼ.
+    pub contribution: f64,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// Status of a criterion for a ranked model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::plain_enum)]
+pub enum Status {
+    /// It scored the model.
+    Ok,
+    /// It abstained.
+    Abstained,
+    /// It failed and its `on_error` is `abstain`.
+    Error,
+}
+
+/// A veto.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// The model.
+    pub model: String,
+    /// The criterion that vetoed it.
+    pub criterion: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// A run-time script error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptError {
+    /// The criterion.
+    pub criterion: String,
+    /// The model being judged.
+    pub model: String,
+    /// What went wrong.
+    pub message: String,
+    /// `script:line:column`.
+    pub at: String,
+    /// What was done about it.
+    pub on_error: String,
+}
+
+/// A task the bundle cannot decide on as asked.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecideError {
+    /// The task overrides weights, but the bundle does not allow it.
+    #[error(
+        "the task sets `weights`, but bundle `{bundle}` does not allow per-task weights (allow_task_weights = false)"
+    )]
+    TaskWeightsNotAllowed {
+        /// The bundle.
+        bundle: String,
+    },
+    /// The task overrides the weight of a criterion the bundle does not have.
+    #[error(
+        "the task sets the weight of `{name}`, which is not a criterion of this bundle; criteria: {known}"
+    )]
+    UnknownCriterion {
+        /// The name.
+        name: String,
+        /// The bundle's criteria.
+        known: String,
+    },
+}
+
+/// The canonical hash of a task: SHA-256 of its normalised JSON.
+pub fn task_hash(task: &Task) -> String {
+    crate::bundle::sha256(&serde_json::to_vec(task).unwrap_or_default())
+}
+
+/// Decides on a task with a bundle. The bundle is a snapshot: nothing else is read.
+pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
+    let started = Instant::now();
+    let weights = effective_weights(bundle, &task)?;
+    let view = TaskView::new(task.clone());
+    let verdicts: Vec<Vec<Result<Verdict, ScriptFault>>> = bundle
+        .models()
+        .par_iter()
+        .map(|m| {
+            bundle
+                .criteria
+                .iter()
+                .map(|c| bundle.call(c, &view, m))
+                .collect()
+        })
+        .collect();
+
+    let mut ranking = Vec::new();
+    let mut rejected = Vec::new();
+    let mut errors = Vec::new();
+    let mut failed = false;
+    for (model, outcomes) in bundle.models().iter().zip(verdicts) {
+        let id = &model.0.model.id;
+        let mut vetoed = false;
+        let mut results: BTreeMap<String, CriterionResult> = BTreeMap::new();
+        for ((c, outcome), &w) in bundle.criteria.iter().zip(outcomes).zip(&weights) {
+            let result = |status, score, reason: String| CriterionResult {
+                status,
+                score,
+                weight: w,
+                contribution: 0.0,
+                reasons: vec![reason],
+            };
+            let entry = match outcome {
+                Ok(Verdict::Score { value, reason }) => {
+                    Some(result(Status::Ok, Some(value), reason))
+                }
+                Ok(Verdict::Abstain { reason }) => Some(result(Status::Abstained, None, reason)),
+                Ok(Verdict::Veto { reason }) => {
+                    vetoed = true;
+                    rejected.push(Rejection {
+                        model: id.clone(),
+                        criterion: c.name.clone(),
+                        reason,
+                    });
+                    None
+                }
+                Err(fault) => {
+                    errors.push(ScriptError {
+                        criterion: c.name.clone(),
+                        model: id.clone(),
+                        message: fault.message.clone(),
+                        at: format!("{}:{}:{}", c.script, fault.line, fault.column),
+                        on_error: c.on_error.as_str().to_string(),
+                    });
+                    match c.on_error {
+                        OnError::Fail => {
+                            failed = true;
+                            None
+                        }
+                        OnError::Abstain => Some(result(
+                            Status::Error,
+                            None,
+                            format!("failed: {}", fault.message),
+                        )),
+                        OnError::Veto => {
+                            vetoed = true;
+                            rejected.push(Rejection {
+                                model: id.clone(),
+                                criterion: c.name.clone(),
+                                reason: format!(
+                                    "the criterion failed ({}), and its on_error is veto",
+                                    fault.message
+                                ),
+                            });
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(e) = entry {
+                results.insert(c.name.clone(), e);
+            }
+        }
+        if vetoed {
+            continue;
+        }
+        let total: f64 = results
+            .values()
+            .filter(|r| r.status == Status::Ok)
+            .map(|r| r.weight)
+            .sum();
+        let mut score = 0.0;
+        for r in results.values_mut() {
+            if let (Status::Ok, Some(s)) = (r.status, r.score) {
+                r.contribution = if total > 0.0 {
+                    r.weight * s / total
+                } else {
+                    0.0
+                };
+                score += r.contribution;
+            }
+        }
+        ranking.push((
+            model,
+            Ranked {
+                rank: 0,
+                model: id.clone(),
+                score,
+                margin: None,
+                criteria: results,
+            },
+        ));
+    }
+
+    ranking.sort_by(|(ma, a), (mb, b)| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| tie_break(&bundle.manifest.combine.tie_break, &ma.0.model, &mb.0.model))
+    });
+    let scores: Vec<f64> = ranking.iter().map(|(_, r)| r.score).collect();
+    let mut ranking: Vec<Ranked> = ranking.into_iter().map(|(_, r)| r).collect();
+    for (i, r) in ranking.iter_mut().enumerate() {
+        r.rank = i + 1;
+        r.margin = scores.get(i + 1).map(|next| r.score - next);
+    }
+    let outcome = if failed {
+        ranking.clear();
+        Outcome::Failed
+    } else if ranking.is_empty() {
+        Outcome::AllVetoed
+    } else {
+        Outcome::Chosen
+    };
+    let chosen = ranking.first().map(|r| r.model.clone());
+    let decision = Decision {
+        decision_id: uuid::Uuid::now_v7().to_string(),
+        created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        bundle: BundleRef {
+            name: bundle.manifest.name.clone(),
+            version: bundle.manifest.version.clone(),
+            hash: bundle.hash.clone(),
+        },
+        catalog_hash: bundle.catalog_hash.clone(),
+        task_hash: task_hash(&task),
+        task,
+        outcome,
+        chosen,
+        criteria: bundle
+            .criteria
+            .iter()
+            .zip(&weights)
+            .map(|(c, &weight)| CriterionWeight {
+                name: c.name.clone(),
+                weight,
+            })
+            .collect(),
+        ranking,
+        rejected,
+        errors,
+    };
+    tracing::info!(
+        decision_id = %decision.decision_id,
+        bundle = %decision.bundle.hash,
+        task = %decision.task_hash,
+        chosen = decision.chosen.as_deref().unwrap_or("-"),
+        outcome = ?decision.outcome,
+        models = bundle.models().len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "decision"
+    );
+    Ok(decision)
+}
+
+fn effective_weights(bundle: &Bundle, task: &Task) -> Result<Vec<f64>, DecideError> {
+    if !task.weights.is_empty() && !bundle.manifest.allow_task_weights {
+        return Err(DecideError::TaskWeightsNotAllowed {
+            bundle: bundle.manifest.name.clone(),
+        });
+    }
+    for name in task.weights.keys() {
+        if !bundle.criteria.iter().any(|c| c.name == name.as_str()) {
+            let known: Vec<&str> = bundle.criteria.iter().map(|c| c.name.as_str()).collect();
+            return Err(DecideError::UnknownCriterion {
+                name: name.to_string(),
+                known: known.join(", "),
+            });
+        }
+    }
+    Ok(bundle
+        .criteria
+        .iter()
+        .map(|c| {
+            task.weights
+                .iter()
+                .find(|(k, _)| k.as_str() == c.name)
+                .map_or(c.weight, |(_, w)| w.0)
+        })
+        .collect())
+}
+
+fn tie_break(keys: &[TieBreak], a: &crate::catalog::Model, b: &crate::catalog::Model) -> Ordering {
+    keys.iter()
+        .map(|k| match k {
+            TieBreak::ParametersM => a.parameters_m.total_cmp(&b.parameters_m),
+            TieBreak::Released => b.released.cmp(&a.released),
+            TieBreak::Id => a.id.cmp(&b.id),
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or_else(|| a.id.cmp(&b.id))
+}

@@ -1,0 +1,424 @@
+//! The sandboxed Rhai host: one frozen engine per bundle, the values scripts see, and the
+//! helpers they may call (DESIGN §5).
+//!
+//! Sandbox: `import` is compiled out (`no_module`), `eval` is disabled, Rhai has no file or
+//! network access, and every limit is set explicitly (debug and release builds of Rhai default
+//! differently). A wall-clock deadline per call is kept in a thread-local and checked from
+//! `on_progress`, so a call is cut off by whichever comes first: its operation budget or its
+//! time. `print` and `debug` go to the trace, never to stdout. The string interner is off: it
+//! is a lock shared by every thread.
+//!
+//! Scripts receive a `Task` and a `Model` as custom types with getters, built once per catalog
+//! load (models) or per decision (the task), so a call converts nothing.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rhai::{
+    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position,
+};
+
+use crate::bundle::Limits;
+use crate::catalog::{Catalog, Model};
+use crate::cost::{self, DeviceProfile, Precision};
+use crate::task::{Deployment, Task};
+
+/// What a criterion said about one model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// A score in [0, 1] with its reason.
+    Score {
+        /// The score.
+        value: f64,
+        /// Why.
+        reason: String,
+    },
+    /// The model is rejected.
+    Veto {
+        /// Why.
+        reason: String,
+    },
+    /// The criterion has nothing to say about this model; its weight is spread over the others.
+    Abstain {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A model as scripts see it: the catalog entry plus values prepared once per catalog load.
+#[derive(Debug)]
+pub struct ModelData {
+    /// The catalog entry.
+    pub model: Model,
+    languages: Array,
+    tasks: Array,
+    objectives: Array,
+    /// Benchmark scores by key, and min–max normalised across the catalog.
+    benchmarks: Map,
+    normalised: BTreeMap<String, f64>,
+}
+
+/// A cheap-to-clone handle on a prepared model (`Model` in scripts).
+#[derive(Debug, Clone)]
+pub struct ModelView(pub Arc<ModelData>);
+
+/// A task as scripts see it (`Task` in scripts).
+#[derive(Debug)]
+pub struct TaskData {
+    /// The normalised task.
+    pub task: Task,
+    languages: Array,
+    benchmarks: Map,
+}
+
+/// A cheap-to-clone handle on a prepared task.
+#[derive(Debug, Clone)]
+pub struct TaskView(pub Arc<TaskData>);
+
+fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Array {
+    items
+        .into_iter()
+        .map(|s| Dynamic::from(ImmutableString::from(s)))
+        .collect()
+}
+
+fn opt_f64(v: Option<f64>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, Dynamic::from_float)
+}
+
+fn opt_int(v: Option<u32>) -> Dynamic {
+    v.map_or(Dynamic::UNIT, |v| Dynamic::from_int(i64::from(v)))
+}
+
+impl TaskView {
+    /// Prepares a task for the scripts.
+    pub fn new(task: Task) -> TaskView {
+        let languages = strings(task.languages.iter().map(|l| l.as_str()));
+        let benchmarks = task
+            .benchmarks
+            .iter()
+            .map(|(k, w)| (k.as_str().into(), Dynamic::from_float(w.0)))
+            .collect();
+        TaskView(Arc::new(TaskData {
+            task,
+            languages,
+            benchmarks,
+        }))
+    }
+}
+
+/// Prepares every model of a catalog for the scripts, normalising each benchmark across the
+/// catalog: `(score − min) / (max − min)`, inverted where lower is better, 1.0 where only one
+/// model (or only one distinct figure) is published.
+pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
+    let mut ranges: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for m in &catalog.models {
+        for (k, b) in &m.benchmarks {
+            let r = ranges.entry(k.as_str()).or_insert((b.score, b.score));
+            r.0 = r.0.min(b.score);
+            r.1 = r.1.max(b.score);
+        }
+    }
+    catalog
+        .models
+        .iter()
+        .map(|m| {
+            let mut benchmarks = Map::new();
+            let mut normalised = BTreeMap::new();
+            for (k, b) in &m.benchmarks {
+                benchmarks.insert(k.as_str().into(), Dynamic::from_float(b.score));
+                let (lo, hi) = ranges
+                    .get(k.as_str())
+                    .copied()
+                    .unwrap_or((b.score, b.score));
+                let mut x = if hi > lo {
+                    (b.score - lo) / (hi - lo)
+                } else {
+                    1.0
+                };
+                if b.lower_is_better && hi > lo {
+                    x = 1.0 - x;
+                }
+                normalised.insert(k.as_str().to_string(), x);
+            }
+            ModelView(Arc::new(ModelData {
+                languages: strings(m.languages.iter().map(|l| l.as_str())),
+                tasks: strings(m.tasks.iter().map(String::as_str)),
+                objectives: strings(m.objectives.iter().map(String::as_str)),
+                benchmarks,
+                normalised,
+                model: m.clone(),
+            }))
+        })
+        .collect()
+}
+
+thread_local! {
+    /// The wall-clock deadline of the script call running on this thread, if any.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Marker value with which `on_progress` terminates a call that ran past its deadline.
+const DEADLINE_TOKEN: &str = "deadline";
+
+/// Runs `f` with a wall-clock deadline for the script calls it makes on this thread.
+pub fn with_deadline<T>(timeout: Duration, f: impl FnOnce() -> T) -> T {
+    let previous = DEADLINE.with(|d| d.replace(Some(Instant::now() + timeout)));
+    let out = f();
+    DEADLINE.with(|d| d.set(previous));
+    out
+}
+
+/// Whether a terminated call was stopped by its deadline.
+pub fn is_deadline(token: &Dynamic) -> bool {
+    token
+        .clone()
+        .into_immutable_string()
+        .is_ok_and(|s| s == DEADLINE_TOKEN)
+}
+
+fn runtime_error(message: String, pos: Position) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into(), pos))
+}
+
+fn check_score(ctx: &NativeCallContext, x: f64) -> Result<f64, Box<EvalAltResult>> {
+    if x.is_finite() && (0.0..=1.0).contains(&x) {
+        Ok(x)
+    } else {
+        Err(runtime_error(
+            format!("score {x} is outside [0, 1]"),
+            ctx.call_position(),
+        ))
+    }
+}
+
+/// Device profiles for every deployment class: the bundle's, else the defaults.
+pub type Devices = BTreeMap<Deployment, DeviceProfile>;
+
+/// Builds the sandboxed engine for one bundle: limits, helpers, types. It is then frozen
+/// (shared immutably across threads).
+pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .disable_symbol("eval")
+        .set_max_strings_interned(0)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true)
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_variables(1_000)
+        .set_max_functions(1_000);
+    engine.on_progress(|ops| {
+        if ops % 256 != 0 {
+            return None;
+        }
+        let late = DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t));
+        late.then(|| Dynamic::from(ImmutableString::from(DEADLINE_TOKEN)))
+    });
+    let print_origin = origin.clone();
+    engine.on_print(move |s| tracing::info!(bundle = %print_origin, "script print: {s}"));
+    engine.on_debug(move |s, src, pos| {
+        tracing::debug!(bundle = %origin, source = src.unwrap_or(""), position = %pos, "script debug: {s}");
+    });
+
+    register_verdicts(&mut engine);
+    register_task(&mut engine);
+    register_model(&mut engine);
+    register_cost(&mut engine, devices);
+    engine
+}
+
+fn register_verdicts(engine: &mut Engine) {
+    engine.register_type_with_name::<Verdict>("Verdict");
+    engine.register_fn("score", |ctx: NativeCallContext, x: f64, reason: &str| {
+        check_score(&ctx, x).map(|value| Verdict::Score {
+            value,
+            reason: reason.to_string(),
+        })
+    });
+    engine.register_fn("score", |ctx: NativeCallContext, x: i64, reason: &str| {
+        #[allow(clippy::cast_precision_loss)] // small integers: 0 or 1
+        check_score(&ctx, x as f64).map(|value| Verdict::Score {
+            value,
+            reason: reason.to_string(),
+        })
+    });
+    engine.register_fn("veto", |reason: &str| Verdict::Veto {
+        reason: reason.to_string(),
+    });
+    engine.register_fn("abstain", |reason: &str| Verdict::Abstain {
+        reason: reason.to_string(),
+    });
+}
+
+fn register_task(engine: &mut Engine) {
+    engine.register_type_with_name::<TaskView>("Task");
+    macro_rules! get {
+        ($name:literal, |$t:ident| $body:expr) => {
+            engine.register_get($name, |v: &mut TaskView| {
+                let $t = &v.0.task;
+                $body
+            });
+        };
+    }
+    get!("name", |t| ImmutableString::from(t.name.as_str()));
+    get!("task", |t| ImmutableString::from(t.task.as_str()));
+    get!("domain", |t| ImmutableString::from(t.domain.as_str()));
+    get!("labeled_examples", |t| i64::try_from(
+        t.data.labeled_examples
+    )
+    .unwrap_or(i64::MAX));
+    get!("unlabeled_examples", |t| t
+        .data
+        .unlabeled_examples
+        .map_or(Dynamic::UNIT, |n| Dynamic::from_int(
+            i64::try_from(n).unwrap_or(i64::MAX)
+        )));
+    get!("deployment", |t| ImmutableString::from(
+        t.resources.deployment.as_str()
+    ));
+    get!("max_latency_ms", |t| opt_f64(t.resources.max_latency_ms));
+    get!("max_memory_mb", |t| opt_f64(t.resources.max_memory_mb));
+    get!("max_parameters_m", |t| opt_f64(
+        t.resources.max_parameters_m
+    ));
+    get!("sequence_length", |t| i64::from(
+        t.resources.sequence_length
+    ));
+    get!("batch_size", |t| i64::from(t.resources.batch_size));
+    engine.register_get("languages", |v: &mut TaskView| v.0.languages.clone());
+    engine.register_get("benchmarks", |v: &mut TaskView| v.0.benchmarks.clone());
+}
+
+fn register_model(engine: &mut Engine) {
+    engine.register_type_with_name::<ModelView>("Model");
+    macro_rules! get {
+        ($name:literal, |$m:ident| $body:expr) => {
+            engine.register_get($name, |v: &mut ModelView| {
+                let $m = &v.0.model;
+                $body
+            });
+        };
+    }
+    get!("id", |m| ImmutableString::from(m.id.as_str()));
+    get!("name", |m| ImmutableString::from(m.name.as_str()));
+    get!("family", |m| ImmutableString::from(m.family.as_str()));
+    get!("domain", |m| ImmutableString::from(m.domain.as_str()));
+    get!("license", |m| m
+        .license
+        .as_deref()
+        .map_or(Dynamic::UNIT, |l| Dynamic::from(
+            ImmutableString::from(l)
+        )));
+    get!("parameters_m", |m| m.parameters_m);
+    get!("layers", |m| i64::from(m.layers));
+    get!("decoder_layers", |m| opt_int(m.decoder_layers));
+    get!("hidden_size", |m| i64::from(m.hidden_size));
+    get!("attention_heads", |m| i64::from(m.attention_heads));
+    get!("max_positions", |m| opt_int(m.max_positions));
+    get!("vocab_size", |m| opt_int(m.vocab_size));
+    get!("embedding_size", |m| opt_int(m.embedding_size));
+    get!("released", |m| m
+        .released
+        .as_deref()
+        .map_or(Dynamic::UNIT, |r| Dynamic::from(
+            ImmutableString::from(r)
+        )));
+    get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
+    get!("language_count", |m| i64::try_from(m.languages.len())
+        .unwrap_or(i64::MAX));
+    engine.register_get("languages", |v: &mut ModelView| v.0.languages.clone());
+    engine.register_get("tasks", |v: &mut ModelView| v.0.tasks.clone());
+    engine.register_get("objectives", |v: &mut ModelView| v.0.objectives.clone());
+    engine.register_get("benchmarks", |v: &mut ModelView| v.0.benchmarks.clone());
+    engine.register_fn("covers", |v: &mut ModelView, code: &str| {
+        v.0.model.languages.iter().any(|l| l.as_str() == code)
+    });
+    engine.register_fn("suits", |v: &mut ModelView, task: &str| {
+        v.0.model.tasks.iter().any(|t| t == task)
+    });
+    engine.register_fn("has_objective", |v: &mut ModelView, o: &str| {
+        v.0.model.objectives.iter().any(|x| x == o)
+    });
+    engine.register_fn("benchmark", |v: &mut ModelView, key: &str| {
+        v.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT)
+    });
+    engine.register_fn("benchmark_normalised", |v: &mut ModelView, key: &str| {
+        opt_f64(v.0.normalised.get(key).copied())
+    });
+}
+
+fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
+    fn tokens(ctx: &NativeCallContext, what: &str, v: i64) -> Result<u32, Box<EvalAltResult>> {
+        u32::try_from(v).ok().filter(|&n| n > 0).ok_or_else(|| {
+            runtime_error(
+                format!("{what} must be a positive integer, got {v}"),
+                ctx.call_position(),
+            )
+        })
+    }
+    engine.register_fn(
+        "estimate_gflops",
+        |ctx: NativeCallContext, m: &mut ModelView, n: i64| {
+            Ok::<_, Box<EvalAltResult>>(cost::estimate_gflops(
+                &m.0.model,
+                tokens(&ctx, "seq_len", n)?,
+            ))
+        },
+    );
+    engine.register_fn(
+        "estimate_memory_mb",
+        |ctx: NativeCallContext, m: &mut ModelView, precision: &str, n: i64, batch: i64| {
+            let p = Precision::parse(precision).ok_or_else(|| {
+                runtime_error(
+                    format!("unknown precision `{precision}`: fp32, fp16 or int8"),
+                    ctx.call_position(),
+                )
+            })?;
+            Ok::<_, Box<EvalAltResult>>(cost::estimate_memory_mb(
+                &m.0.model,
+                p,
+                tokens(&ctx, "seq_len", n)?,
+                tokens(&ctx, "batch", batch)?,
+            ))
+        },
+    );
+    let lookup = |devices: &Devices, ctx: &NativeCallContext, deployment: &str| {
+        Deployment::ALL
+            .iter()
+            .find(|d| d.as_str() == deployment)
+            .and_then(|d| devices.get(d))
+            .copied()
+            .ok_or_else(|| {
+                runtime_error(
+                    format!("unknown deployment `{deployment}`"),
+                    ctx.call_position(),
+                )
+            })
+    };
+    let d = devices.clone();
+    engine.register_fn(
+        "estimate_latency_ms",
+        move |ctx: NativeCallContext, m: &mut ModelView, deployment: &str, n: i64, batch: i64| {
+            let device = lookup(&d, &ctx, deployment)?;
+            Ok::<_, Box<EvalAltResult>>(cost::estimate_latency_ms(
+                &m.0.model,
+                &device,
+                tokens(&ctx, "seq_len", n)?,
+                tokens(&ctx, "batch", batch)?,
+            ))
+        },
+    );
+    engine.register_fn(
+        "device_memory_mb",
+        move |ctx: NativeCallContext, deployment: &str| {
+            lookup(&devices, &ctx, deployment).map(|d| d.memory_mb)
+        },
+    );
+}

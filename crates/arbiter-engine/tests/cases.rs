@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use arbiter_engine::bundle::{Bundle, Files};
 use arbiter_engine::decide::{Outcome, Status};
 use arbiter_engine::load::{self, LoadError};
-use arbiter_engine::{golden, decide};
+use arbiter_engine::{decide, golden};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn repo() -> PathBuf {
@@ -157,13 +157,24 @@ struct Hostile {
 }
 
 enum HostileExpect {
-    Load { line: usize, column: usize, text: String },
-    Runtime { model: String, text: String },
+    Load {
+        line: usize,
+        column: usize,
+        text: String,
+    },
+    Runtime {
+        model: String,
+        text: String,
+    },
     Ok,
 }
 
 fn parse_hostile(text: &str) -> Result<Hostile, Failed> {
-    let mut h = Hostile { on_error: "fail".into(), limits: Vec::new(), expect: HostileExpect::Ok };
+    let mut h = Hostile {
+        on_error: "fail".into(),
+        limits: Vec::new(),
+        expect: HostileExpect::Ok,
+    };
     let mut stated = false;
     for line in text.lines().filter_map(|l| l.strip_prefix("// ")) {
         if let Some(v) = line.strip_prefix("on_error: ") {
@@ -173,11 +184,18 @@ fn parse_hostile(text: &str) -> Result<Hostile, Failed> {
         } else if let Some(v) = line.strip_prefix("expect-load: ") {
             let (lc, text) = v.split_once(" ~").ok_or("bad expect-load")?;
             let (line, column) = line_col(lc)?;
-            h.expect = HostileExpect::Load { line, column, text: text.trim().to_string() };
+            h.expect = HostileExpect::Load {
+                line,
+                column,
+                text: text.trim().to_string(),
+            };
             stated = true;
         } else if let Some(v) = line.strip_prefix("expect-runtime: ") {
             let (model, text) = v.split_once(" ~ ").ok_or("bad expect-runtime")?;
-            h.expect = HostileExpect::Runtime { model: model.trim().to_string(), text: text.trim().to_string() };
+            h.expect = HostileExpect::Runtime {
+                model: model.trim().to_string(),
+                text: text.trim().to_string(),
+            };
             stated = true;
         } else if line.trim() == "expect-ok" {
             stated = true;
@@ -215,7 +233,9 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
                 Err(format!("expected `{at} …{text}…`, got: {msg}").into())
             };
         }
-        (HostileExpect::Load { .. }, Ok(_)) => return Err("the bundle loaded, but must be rejected".into()),
+        (HostileExpect::Load { .. }, Ok(_)) => {
+            return Err("the bundle loaded, but must be rejected".into());
+        }
         (_, Err(e)) => return Err(format!("the bundle must load: {e}").into()),
         (HostileExpect::Runtime { model, text }, Ok(b)) => (b, model.clone(), text.clone()),
         (HostileExpect::Ok, Ok(b)) => (b, String::new(), String::new()),
@@ -235,14 +255,22 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
         return if d.errors.is_empty() && d.outcome == Outcome::Chosen {
             Ok(())
         } else {
-            Err(format!("expected a clean decision, got {:?} with errors {:?}", d.outcome, d.errors).into())
+            Err(format!(
+                "expected a clean decision, got {:?} with errors {:?}",
+                d.outcome, d.errors
+            )
+            .into())
         };
     }
     let Some(err) = d.errors.iter().find(|e| e.model == model) else {
         return Err(format!("no script error recorded for `{model}`: {:?}", d.errors).into());
     };
     if !err.message.contains(text.as_str()) || !err.at.starts_with("criteria/hostile.rhai:") {
-        return Err(format!("error for `{model}` is `{}` at {}, expected …{text}…", err.message, err.at).into());
+        return Err(format!(
+            "error for `{model}` is `{}` at {}, expected …{text}…",
+            err.message, err.at
+        )
+        .into());
     }
     if d.errors.iter().any(|e| e.model != model) {
         return Err(format!("other models failed too: {:?}", d.errors).into());
@@ -251,19 +279,34 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
     let ok = match h.on_error.as_str() {
         "fail" => d.outcome == Outcome::Failed && d.chosen.is_none(),
         "abstain" => {
-            ranked(&model).is_some_and(|r| r.criteria.get("hostile").is_some_and(|c| c.status == Status::Error))
+            ranked(&model).is_some_and(|r| {
+                r.criteria
+                    .get("hostile")
+                    .is_some_and(|c| c.status == Status::Error)
+            }) && ranked("x/first").is_some()
+        }
+        "veto" => {
+            d.rejected
+                .iter()
+                .any(|r| r.model == model && r.criterion == "hostile")
                 && ranked("x/first").is_some()
         }
-        "veto" => d.rejected.iter().any(|r| r.model == model && r.criterion == "hostile") && ranked("x/first").is_some(),
         other => return Err(format!("unknown on_error `{other}`").into()),
     };
-    if ok { Ok(()) } else { Err(format!("on_error = {} was not followed: {d:?}", h.on_error).into()) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("on_error = {} was not followed: {d:?}", h.on_error).into())
+    }
 }
 
 fn bundle_dirs(root: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![root.join("policies")];
     if let Ok(entries) = std::fs::read_dir(root.join("examples/bundles")) {
-        let mut more: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("bundle.toml").is_file()).collect();
+        let mut more: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("bundle.toml").is_file())
+            .collect();
         more.sort();
         dirs.extend(more);
     }
@@ -278,7 +321,9 @@ fn golden_trials(root: &Path) -> Vec<Trial> {
             Ok(b) => std::sync::Arc::new(b),
             Err(e) => {
                 let msg = e.to_string();
-                trials.push(Trial::test(format!("golden::{label}::load"), move || Err(msg.into())));
+                trials.push(Trial::test(format!("golden::{label}::load"), move || {
+                    Err(msg.into())
+                }));
                 continue;
             }
         };
@@ -286,19 +331,29 @@ fn golden_trials(root: &Path) -> Vec<Trial> {
             .files
             .0
             .keys()
-            .filter(|k| k.starts_with(&format!("{}/", bundle.manifest.tests)) && (k.ends_with(".yaml") || k.ends_with(".json")))
+            .filter(|k| {
+                k.starts_with(&format!("{}/", bundle.manifest.tests))
+                    && (k.ends_with(".yaml") || k.ends_with(".json"))
+            })
             .cloned()
             .collect();
         if cases.is_empty() {
-            trials.push(Trial::test(format!("golden::{label}::has-cases"), || Err("no golden cases".into())));
+            trials.push(Trial::test(format!("golden::{label}::has-cases"), || {
+                Err("no golden cases".into())
+            }));
         }
         for case in cases {
             let b = bundle.clone();
             trials.push(Trial::test(format!("golden::{label}::{case}"), move || {
                 let text = String::from_utf8_lossy(&b.files.0[&case]).to_string();
-                let parsed = golden::case_from_str(&text, load::Syntax::for_path(Path::new(&case)), &case)?;
+                let parsed =
+                    golden::case_from_str(&text, load::Syntax::for_path(Path::new(&case)), &case)?;
                 let report = golden::run_case(&b, &case, &parsed);
-                if report.passed() { Ok(()) } else { Err(report.failures.join("\n").into()) }
+                if report.passed() {
+                    Ok(())
+                } else {
+                    Err(report.failures.join("\n").into())
+                }
             }));
         }
     }
@@ -344,7 +399,12 @@ fn main() {
         }));
     }
     for path in files(&root.join("tests/cases/hostile"), &["rhai"]) {
-        let name = format!("hostile::{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let name = format!(
+            "hostile::{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
         trials.push(Trial::test(name, move || run_hostile(&path)));
     }
     trials.extend(golden_trials(&root));

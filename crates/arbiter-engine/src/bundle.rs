@@ -394,6 +394,17 @@ pub enum BundleError {
         /// What is wrong.
         message: String,
     },
+    /// A golden case of the bundle failed: the bundle must not go live.
+    #[error("{file}: golden case failed: {}{}", .failures.join("; "),
+        if *.others > 0 { format!(" (and {} more failing case{})", .others, if *.others == 1 { "" } else { "s" }) } else { String::new() })]
+    GoldenCase {
+        /// The case file.
+        file: String,
+        /// What did not hold.
+        failures: Vec<String>,
+        /// How many other cases failed.
+        others: usize,
+    },
     /// A script failed to compile, broke the contract, or failed its smoke call.
     #[error("{file}:{line}:{column}: {message}")]
     Script {
@@ -415,6 +426,10 @@ impl BundleError {
             BundleError::Script {
                 file, line, column, ..
             } => Some((file.clone(), *line, *column)),
+            BundleError::GoldenCase { file, .. } => Some((file.clone(), 1, 1)),
+            BundleError::MissingFile { bundle, path, .. } => {
+                Some((format!("{bundle}/{path}"), 1, 1))
+            }
             BundleError::Document(LoadError::Syntax {
                 origin,
                 line,

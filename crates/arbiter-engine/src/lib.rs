@@ -21,6 +21,7 @@ pub mod lang;
 pub mod load;
 mod locate;
 pub mod schema;
+pub mod store;
 pub mod task;
 
 pub use bundle::{Bundle, BundleError};
@@ -29,4 +30,5 @@ pub use decide::{Decision, decide};
 pub use diagnostic::Diagnostic;
 pub use load::{LoadError, Syntax};
 pub use schema::SchemaKind;
+pub use store::{BundleStore, ReloadOutcome};
 pub use task::{Deployment, Domain, Task, TaskType};

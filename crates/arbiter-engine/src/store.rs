@@ -1,0 +1,247 @@
+//! The bundle store: the active bundle, swapped atomically, all or nothing (DESIGN §7, 2–3).
+//!
+//! `reload` reads the folder whole, skips the work when the content hash is unchanged, loads
+//! and checks manifest, catalog and scripts, runs the bundle's golden cases, and only then
+//! swaps. A failure at any step leaves the last good bundle serving and is kept, with its file,
+//! line and column, for status reports. A decision takes one [`snapshot`](BundleStore::snapshot)
+//! and uses it throughout, so no decision ever mixes two bundles.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwapOption;
+
+use crate::bundle::{Bundle, BundleError, Files};
+use crate::golden;
+
+/// Why a reload was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadFailure {
+    /// When it happened.
+    pub at: SystemTime,
+    /// Content hash of the refused files (empty when they could not be read).
+    pub hash: String,
+    /// The file at fault, when known.
+    pub file: Option<String>,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// The whole message.
+    pub message: String,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone)]
+pub enum ReloadOutcome {
+    /// A new bundle is active.
+    Activated {
+        /// Its content hash.
+        hash: String,
+        /// The new generation number.
+        generation: u64,
+        /// The hash it replaced, if any.
+        previous: Option<String>,
+        /// How long reading, checking and testing took.
+        took: Duration,
+    },
+    /// The content hash equals the active bundle's: nothing to do.
+    Unchanged {
+        /// The hash.
+        hash: String,
+    },
+    /// The new content was refused; the previous bundle (if any) keeps serving.
+    Rejected(ReloadFailure),
+}
+
+/// Counters of reload attempts.
+#[derive(Debug, Default)]
+pub struct ReloadCounters {
+    /// Reloads that activated a bundle.
+    pub activated: AtomicU64,
+    /// Reloads refused.
+    pub rejected: AtomicU64,
+    /// Reloads skipped because nothing changed.
+    pub unchanged: AtomicU64,
+}
+
+/// The active bundle and its history.
+pub struct BundleStore {
+    dir: PathBuf,
+    catalog: Option<PathBuf>,
+    active: ArcSwapOption<Bundle>,
+    generation: AtomicU64,
+    loaded_at: Mutex<Option<SystemTime>>,
+    last_failure: Mutex<Option<ReloadFailure>>,
+    /// Reload counters.
+    pub counters: ReloadCounters,
+    reloading: Mutex<()>,
+}
+
+impl std::fmt::Debug for BundleStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BundleStore")
+            .field("dir", &self.dir)
+            .field("generation", &self.generation())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BundleStore {
+    /// A store for the bundle folder `dir` (and an optional catalog that replaces the bundle's),
+    /// with nothing active yet.
+    pub fn new(dir: impl Into<PathBuf>, catalog: Option<PathBuf>) -> BundleStore {
+        BundleStore {
+            dir: dir.into(),
+            catalog,
+            active: ArcSwapOption::empty(),
+            generation: AtomicU64::new(0),
+            loaded_at: Mutex::new(None),
+            last_failure: Mutex::new(None),
+            counters: ReloadCounters::default(),
+            reloading: Mutex::new(()),
+        }
+    }
+
+    /// The bundle folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The catalog file that replaces the bundle's own, if any.
+    pub fn catalog_override(&self) -> Option<&Path> {
+        self.catalog.as_deref()
+    }
+
+    /// The active bundle, if one was ever loaded. Hold on to it for a whole decision.
+    pub fn snapshot(&self) -> Option<Arc<Bundle>> {
+        self.active.load_full()
+    }
+
+    /// How many bundles have been activated (0 before the first).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// When the active bundle was activated.
+    pub fn loaded_at(&self) -> Option<SystemTime> {
+        self.loaded_at.lock().ok().and_then(|g| *g)
+    }
+
+    /// The most recent refused reload, if any (kept after later successes, for the record).
+    pub fn last_failure(&self) -> Option<ReloadFailure> {
+        self.last_failure.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Reads the folder and activates it if it differs, loads, checks and passes its golden
+    /// cases. Concurrent calls are serialised.
+    pub fn reload(&self) -> ReloadOutcome {
+        let _one_at_a_time = self.reloading.lock();
+        let started = Instant::now();
+        let outcome = self.try_reload(started);
+        match &outcome {
+            ReloadOutcome::Activated {
+                hash,
+                generation,
+                took,
+                ..
+            } => {
+                self.counters.activated.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(dir = %self.dir.display(), %hash, generation, took_ms = took.as_secs_f64() * 1000.0, "bundle reload: activated");
+            }
+            ReloadOutcome::Unchanged { hash } => {
+                self.counters.unchanged.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(dir = %self.dir.display(), %hash, took_ms = started.elapsed().as_secs_f64() * 1000.0, "bundle reload: unchanged");
+            }
+            ReloadOutcome::Rejected(f) => {
+                self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(dir = %self.dir.display(), hash = %f.hash, file = f.file.as_deref().unwrap_or(""), line = f.line, column = f.column, took_ms = started.elapsed().as_secs_f64() * 1000.0, "bundle reload: rejected: {}", f.message);
+                if let Ok(mut g) = self.last_failure.lock() {
+                    *g = Some(f.clone());
+                }
+            }
+        }
+        outcome
+    }
+
+    fn try_reload(&self, started: Instant) -> ReloadOutcome {
+        let reject = |hash: String, e: &BundleError| {
+            let loc = e.location();
+            ReloadOutcome::Rejected(ReloadFailure {
+                at: SystemTime::now(),
+                hash,
+                file: loc.as_ref().map(|l| l.0.clone()),
+                line: loc.as_ref().map(|l| l.1),
+                column: loc.as_ref().map(|l| l.2),
+                message: e.to_string(),
+            })
+        };
+        let files = match self.read_files() {
+            Ok(f) => f,
+            Err(e) => return reject(String::new(), &e),
+        };
+        let hash = files.hash();
+        let previous = self.snapshot().map(|b| b.hash.clone());
+        if previous.as_deref() == Some(hash.as_str()) {
+            return ReloadOutcome::Unchanged { hash };
+        }
+        let bundle = match Bundle::from_files(files, self.dir.display().to_string()) {
+            Ok(b) => b,
+            Err(e) => return reject(hash, &e),
+        };
+        if let Err(e) = check_golden_cases(&bundle) {
+            return reject(hash, &e);
+        }
+        self.active.store(Some(Arc::new(bundle)));
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        if let Ok(mut g) = self.loaded_at.lock() {
+            *g = Some(SystemTime::now());
+        }
+        ReloadOutcome::Activated {
+            hash,
+            generation,
+            previous,
+            took: started.elapsed(),
+        }
+    }
+
+    fn read_files(&self) -> Result<Files, BundleError> {
+        let mut files = Files::read_dir(&self.dir)?;
+        if let Some(path) = &self.catalog {
+            let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let manifest = files
+                .0
+                .get("bundle.toml")
+                .map(|b| String::from_utf8_lossy(b).to_string())
+                .unwrap_or_default();
+            let name = crate::bundle::parse_manifest(
+                &manifest,
+                &format!("{}/bundle.toml", self.dir.display()),
+            )?
+            .catalog;
+            files.0.insert(name, bytes);
+        }
+        Ok(files)
+    }
+}
+
+/// Runs a bundle's golden cases; the first failing case rejects it.
+pub fn check_golden_cases(bundle: &Bundle) -> Result<(), BundleError> {
+    let failed: Vec<_> = golden::run_cases(bundle)
+        .into_iter()
+        .filter(|r| !r.passed())
+        .collect();
+    match failed.first() {
+        None => Ok(()),
+        Some(first) => Err(BundleError::GoldenCase {
+            file: format!("{}/{}", bundle.origin, first.name),
+            failures: first.failures.clone(),
+            others: failed.len() - 1,
+        }),
+    }
+}

@@ -9,6 +9,7 @@ mod check;
 mod render;
 mod select;
 mod test_cmd;
+mod watch_cmd;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,7 @@ pub mod exit {
         arbiter select examples/tasks/chinese-sentiment-cpu.yaml --explain\n  \
         arbiter select task.yaml --why-not google-bert/bert-base-uncased\n  \
         arbiter test --bundle examples/bundles/commercial\n  \
+        arbiter watch --bundle policies examples/tasks/legal-classification.yaml\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter schema task > task.schema.json\n\n\
@@ -55,6 +57,8 @@ enum Command {
     Select(select::SelectArgs),
     /// Run a bundle's golden cases (tests/*.yaml in the bundle); exit 1 if any fails.
     Test(bundles::BundleArgs),
+    /// Reload a bundle folder on every change and show how each task's choice moves.
+    Watch(watch_cmd::WatchArgs),
     /// Validate task files, or a catalog, and report every problem with where it is.
     Check(check::CheckArgs),
     /// Print the JSON Schema (draft 2020-12) of a format.
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Select(args) => select::run(&args),
         Command::Test(args) => test_cmd::run(&args),
+        Command::Watch(args) => watch_cmd::run(&args),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
     };

@@ -459,3 +459,164 @@ fn script_prints_never_reach_stdout() {
     json(&out);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("noise"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// watch
+
+/// A running `arbiter watch` whose output lines arrive on a channel; killed when dropped.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watching {
+    fn start(bundle: &Path, task: &str) -> Watching {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+            .args([
+                "watch",
+                "--bundle",
+                bundle.to_str().unwrap(),
+                task,
+                "--debounce-ms",
+                "50",
+            ])
+            .current_dir(repo())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut w = Watching {
+            child,
+            lines,
+            seen: Vec::new(),
+        };
+        w.expect("(watching for changes");
+        w
+    }
+
+    /// Waits (with a deadline) for a line containing `needle`, returning it.
+    fn expect(&mut self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!("no line with {needle:?}; saw:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TINY_TASK: &str = "tests/cases/watch-task.yaml";
+
+fn version_script(v: &str) -> String {
+    format!("fn evaluate(task, model) {{\n    score(0.5, \"{v}\")\n}}\n")
+}
+
+#[test]
+fn watch_reloads_after_every_kind_of_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("bundle");
+    copy_dir(&repo().join("tests/bundles/tiny"), &b);
+    let mut w = Watching::start(&b, TINY_TASK);
+
+    // In place.
+    std::fs::write(b.join("criteria/version.rhai"), version_script("v2")).unwrap();
+    w.expect("reloaded:");
+    // Temporary file, then rename (vim, sed -i, JetBrains).
+    std::fs::write(b.join("criteria/.version.rhai.tmp"), version_script("v3")).unwrap();
+    std::fs::rename(
+        b.join("criteria/.version.rhai.tmp"),
+        b.join("criteria/version.rhai"),
+    )
+    .unwrap();
+    w.expect("reloaded:");
+    // Delete, then re-create: the gap is refused, the new file goes live.
+    std::fs::remove_file(b.join("criteria/version.rhai")).unwrap();
+    w.expect("rejected:");
+    std::fs::write(b.join("criteria/version.rhai"), version_script("v4")).unwrap();
+    w.expect("reloaded:");
+    // A new criterion and its manifest entry.
+    std::fs::write(b.join("criteria/depth.rhai"), version_script("depth")).unwrap();
+    let mut manifest = std::fs::read_to_string(b.join("bundle.toml")).unwrap();
+    manifest.push_str(
+        "\n[[criterion]]\nname = \"depth\"\nscript = \"criteria/depth.rhai\"\nweight = 1.0\n",
+    );
+    std::fs::write(b.join("bundle.toml"), manifest).unwrap();
+    w.expect("reloaded:");
+    // A catalog edit that changes the choice: the golden case pins x/first, so it is refused
+    // with the case named, and the old choice keeps serving.
+    let catalog = std::fs::read_to_string(b.join("catalog.yaml")).unwrap();
+    std::fs::write(
+        b.join("catalog.yaml"),
+        catalog.replacen("parameters_m: 66", "parameters_m: 999", 1),
+    )
+    .unwrap();
+    let line = w.expect("rejected:");
+    assert!(
+        line.contains("tests/smallest-wins.yaml: golden case failed"),
+        "{line}"
+    );
+    // Drop the golden case with the edit: now the choice moves, shown before → after.
+    std::fs::remove_file(b.join("tests/smallest-wins.yaml")).unwrap();
+    w.expect("reloaded:");
+    w.expect("x/first → x/trigger");
+    // A broken script: file, line and column; the process keeps running.
+    std::fs::write(
+        b.join("criteria/version.rhai"),
+        "fn evaluate(task, model) {\n    score(0.5, \n",
+    )
+    .unwrap();
+    let line = w.expect("rejected:");
+    assert!(line.contains("criteria/version.rhai:3:1:"), "{line}");
+    std::fs::write(b.join("criteria/version.rhai"), version_script("v5")).unwrap();
+    w.expect("reloaded:");
+}
+
+#[test]
+fn watch_reloads_a_configmap_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let mount = dir.path().join("mount");
+    std::fs::create_dir_all(&mount).unwrap();
+    copy_dir(&repo().join("tests/bundles/tiny"), &mount.join("..2026_01"));
+    std::os::unix::fs::symlink("..2026_01", mount.join("..data")).unwrap();
+    for name in ["bundle.toml", "catalog.yaml", "criteria", "tests"] {
+        std::os::unix::fs::symlink(format!("..data/{name}"), mount.join(name)).unwrap();
+    }
+    let mut w = Watching::start(&mount, TINY_TASK);
+    copy_dir(&mount.join("..2026_01"), &mount.join("..2026_02"));
+    std::fs::write(
+        mount.join("..2026_02/criteria/version.rhai"),
+        version_script("v2"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..2026_02", mount.join("..data_tmp")).unwrap();
+    std::fs::rename(mount.join("..data_tmp"), mount.join("..data")).unwrap();
+    w.expect("reloaded:");
+}

@@ -47,7 +47,7 @@ pub enum ReloadOutcome {
         /// How long reading, checking and testing took.
         took: Duration,
     },
-    /// The content hash equals the active bundle's: nothing to do.
+    /// The content hash equals the active bundle's, or the content last refused: nothing to do.
     Unchanged {
         /// The hash.
         hash: String,
@@ -75,6 +75,9 @@ pub struct BundleStore {
     generation: AtomicU64,
     loaded_at: Mutex<Option<SystemTime>>,
     last_failure: Mutex<Option<ReloadFailure>>,
+    /// Hash of the content last refused, so that the same broken content is not retried (and
+    /// reported) on every rescan.
+    last_refused: Mutex<Option<String>>,
     /// Reload counters.
     pub counters: ReloadCounters,
     reloading: Mutex<()>,
@@ -100,6 +103,7 @@ impl BundleStore {
             generation: AtomicU64::new(0),
             loaded_at: Mutex::new(None),
             last_failure: Mutex::new(None),
+            last_refused: Mutex::new(None),
             counters: ReloadCounters::default(),
             reloading: Mutex::new(()),
         }
@@ -161,6 +165,9 @@ impl BundleStore {
                 if let Ok(mut g) = self.last_failure.lock() {
                     *g = Some(f.clone());
                 }
+                if let Ok(mut g) = self.last_refused.lock() {
+                    *g = (!f.hash.is_empty()).then(|| f.hash.clone());
+                }
             }
         }
         outcome
@@ -184,7 +191,8 @@ impl BundleStore {
         };
         let hash = files.hash();
         let previous = self.snapshot().map(|b| b.hash.clone());
-        if previous.as_deref() == Some(hash.as_str()) {
+        let refused = self.last_refused.lock().ok().and_then(|g| g.clone());
+        if previous.as_deref() == Some(hash.as_str()) || refused.as_deref() == Some(hash.as_str()) {
             return ReloadOutcome::Unchanged { hash };
         }
         let bundle = match Bundle::from_files(files, self.dir.display().to_string()) {

@@ -100,9 +100,12 @@ pub fn spawn(
 ) -> Result<BundleWatcher, WatchError> {
     let (tx, rx) = mpsc::channel();
     let events = tx.clone();
-    let handler = move |_: notify::Result<notify::Event>| {
-        // Any event, even an error, means: look again.
-        let _ = events.send(Message::Changed);
+    let handler = move |event: notify::Result<notify::Event>| {
+        // Any event but a read, even an error, means: look again. (Reads must be ignored: the
+        // reload itself reads every file.)
+        if !matches!(&event, Ok(e) if matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = events.send(Message::Changed);
+        }
     };
     let mut watcher: Box<dyn notify::Watcher + Send> = match config.mode {
         WatchMode::Native => Box::new(

@@ -1,2 +1,61 @@
-//! Model Arbiter's audit trail: decision records, the hash-chained decision log, the
-//! content-addressed bundle store, and verify / replay / diff over them.
+//! Model Arbiter's audit trail: the hash-chained decision log, the content-addressed bundle
+//! archive, and verify / show / replay / diff over them.
+//!
+//! - [`log`]: append decisions as a hash chain; verify it, locating the first tampering.
+//! - [`archive`]: every bundle a logged decision used, stored once under its hash.
+//! - [`replay`]: re-evaluate logged tasks with their own bundle, or shadow-evaluate a candidate.
+//! - [`explain`]: a decision in plain sentences, for reviewers.
+
+pub mod archive;
+pub mod explain;
+pub mod log;
+pub mod replay;
+
+pub use archive::{Archive, archive_for_log};
+pub use log::{DecisionLog, LogError, Problem, Record, Sync, verify};
+
+use arbiter_engine::{Bundle, Decision};
+
+/// A log together with its bundle archive: what `--log` opens.
+#[derive(Debug)]
+pub struct AuditTrail {
+    /// The decision log.
+    pub log: DecisionLog,
+    /// The bundle archive beside it.
+    pub archive: Archive,
+}
+
+/// Why a decision could not be recorded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The log refused it.
+    #[error(transparent)]
+    Log(#[from] LogError),
+    /// The archive refused the bundle.
+    #[error(transparent)]
+    Archive(#[from] archive::ArchiveError),
+}
+
+impl AuditTrail {
+    /// Opens the log at `path` (and its archive `<path>.bundles/`).
+    pub fn open(path: &std::path::Path, sync: Sync) -> Result<AuditTrail, LogError> {
+        Ok(AuditTrail {
+            log: DecisionLog::open(path, sync)?,
+            archive: archive_for_log(path),
+        })
+    }
+
+    /// Records a decision: its bundle into the archive (once), then the decision into the log,
+    /// with the task fields the bundle lists under `redact` masked.
+    pub fn record(
+        &self,
+        bundle: &Bundle,
+        decision: &Decision,
+    ) -> Result<(u64, String), RecordError> {
+        self.archive.store(bundle)?;
+        Ok(self
+            .log
+            .append_redacted(decision, &bundle.manifest.redact)?)
+    }
+}

@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stdout)] // the command line prints: that is its job
 
+mod audit_cmd;
 mod bundles;
 mod check;
 mod render;
@@ -25,6 +26,8 @@ pub mod exit {
     pub const INVALID: u8 = 2;
     /// A policy failed at run time.
     pub const POLICY_FAILED: u8 = 3;
+    /// The decision could not be recorded in the audit log (and is therefore not reported).
+    pub const NOT_RECORDED: u8 = 4;
 }
 
 #[derive(Parser)]
@@ -41,10 +44,12 @@ pub mod exit {
         arbiter select task.yaml --why-not google-bert/bert-base-uncased\n  \
         arbiter test --bundle examples/bundles/commercial\n  \
         arbiter watch --bundle policies examples/tasks/legal-classification.yaml\n  \
+        arbiter select task.yaml --log decisions.log && arbiter audit verify decisions.log\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter schema task > task.schema.json\n\n\
-        Exit codes: 0 ok, 1 no model could be chosen, 2 invalid input, 3 a policy failed."
+        Exit codes: 0 ok, 1 no model could be chosen (or a check failed), 2 invalid input, \
+        3 a policy failed, 4 the audit log refused the decision."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -59,6 +64,9 @@ enum Command {
     Test(bundles::BundleArgs),
     /// Reload a bundle folder on every change and show how each task's choice moves.
     Watch(watch_cmd::WatchArgs),
+    /// The audit trail: verify a decision log, show, replay or diff its decisions.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Validate task files, or a catalog, and report every problem with where it is.
     Check(check::CheckArgs),
     /// Print the JSON Schema (draft 2020-12) of a format.
@@ -71,6 +79,7 @@ fn main() -> ExitCode {
         Command::Select(args) => select::run(&args),
         Command::Test(args) => test_cmd::run(&args),
         Command::Watch(args) => watch_cmd::run(&args),
+        Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
     };

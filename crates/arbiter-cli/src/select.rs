@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use arbiter_audit::{AuditTrail, Sync};
 use arbiter_engine::decide::Outcome;
 use arbiter_engine::{Decision, decide, load};
 use clap::{Args, ValueEnum};
@@ -30,6 +31,25 @@ pub struct SelectArgs {
     /// Explain why MODEL was not chosen: its vetoes, or its gap to the winner per criterion.
     #[arg(long, value_name = "MODEL")]
     why_not: Option<String>,
+    /// Append the decision to this tamper-evident log (its bundle goes to FILE.bundles/).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// When logged decisions reach the disk: `always` (fsync per record) or `batch` (every 64
+    /// records and at exit: faster, but a power cut can lose the last few).
+    #[arg(long, value_enum, default_value_t = LogSync::Always, requires = "log")]
+    log_sync: LogSync,
+    /// Decide N times (each a new decision, each logged) and report the throughput on stderr:
+    /// measures the cost of logging.
+    #[arg(long, value_name = "N", default_value_t = 1, hide_short_help = true)]
+    repeat: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogSync {
+    /// fsync after every record.
+    Always,
+    /// fsync every 64 records and at exit.
+    Batch,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -43,7 +63,7 @@ pub enum Format {
 }
 
 pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
-    let task = match load::load_task(&args.task) {
+    let task: arbiter_engine::Task = match load::load_task(&args.task) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -57,12 +77,56 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let mut decision = match decide(&bundle, task) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.task.display());
-            return Ok(exit::INVALID);
+    let trail = match &args.log {
+        None => None,
+        Some(path) => {
+            let sync = match args.log_sync {
+                LogSync::Always => Sync::Always,
+                LogSync::Batch => Sync::Batch(64),
+            };
+            match AuditTrail::open(path, sync) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(exit::NOT_RECORDED);
+                }
+            }
         }
+    };
+    let started = std::time::Instant::now();
+    let mut made = None;
+    for _ in 0..args.repeat.max(1) {
+        let decision = match decide(&bundle, task.clone()) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.task.display());
+                return Ok(exit::INVALID);
+            }
+        };
+        if let Some(trail) = &trail
+            && let Err(e) = trail.record(&bundle, &decision)
+        {
+            eprintln!("error: the decision was not recorded, so it is not reported: {e}");
+            return Ok(exit::NOT_RECORDED);
+        }
+        made = Some(decision);
+    }
+    if args.repeat > 1 {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{} decisions in {secs:.2} s: {:.0} decisions/s{}",
+            args.repeat,
+            args.repeat as f64 / secs,
+            match (&args.log, args.log_sync) {
+                (None, _) => " (not logged)".to_string(),
+                (Some(_), LogSync::Always) => " (logged, fsync per record)".to_string(),
+                (Some(_), LogSync::Batch) => " (logged, fsync per 64 records)".to_string(),
+            }
+        );
+    }
+    drop(trail);
+    let Some(mut decision) = made else {
+        return Ok(exit::INVALID);
     };
     if let Some(model) = &args.why_not
         && bundle.catalog.get(model).is_none()

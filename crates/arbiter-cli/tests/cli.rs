@@ -620,3 +620,144 @@ fn watch_reloads_a_configmap_update() {
     std::fs::rename(mount.join("..data_tmp"), mount.join("..data")).unwrap();
     w.expect("reloaded:");
 }
+
+// ---------------------------------------------------------------------------------------------
+// audit
+
+#[test]
+fn logged_selects_verify_replay_and_explain_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let l = log.to_str().unwrap();
+    let mut ids = Vec::new();
+    for task in example_tasks().iter().take(4) {
+        let out = arbiter(&["select", task, "--log", l, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        ids.push(json(&out)["decision_id"].as_str().unwrap().to_string());
+    }
+    let out = arbiter(&["audit", "verify", l]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("intact: 4 records"), "{}", text(&out));
+
+    let out = arbiter(&["audit", "replay", l]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("4 replayed: 4 identical"),
+        "{}",
+        text(&out)
+    );
+
+    let out = arbiter(&["audit", "show", l, &ids[1]]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains(" was chosen because:") && t.contains("was rejected by"),
+        "{t}"
+    );
+    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "json"]);
+    assert_eq!(json(&out)["decision"]["decision_id"], ids[1].as_str());
+
+    // Flip one character of the third record.
+    let content = std::fs::read_to_string(&log).unwrap();
+    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
+    lines[2] = lines[2].replacen("\"rank\":1", "\"rank\":7", 1);
+    std::fs::write(
+        &log,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let out = arbiter(&["audit", "verify", l]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("record 3 was edited"), "{}", text(&out));
+}
+
+#[test]
+fn audit_diff_lists_the_choices_a_candidate_bundle_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let l = log.to_str().unwrap();
+    for task in example_tasks() {
+        arbiter(&[
+            "select",
+            &task,
+            "--log",
+            l,
+            "--log-sync",
+            "batch",
+            "--format",
+            "json",
+        ]);
+    }
+    let bundle = dir.path().join("candidate");
+    copy_dir(&repo().join("policies"), &bundle);
+    edit(
+        &bundle.join("bundle.toml"),
+        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 2.0",
+        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 0.0",
+    );
+    let out = arbiter(&["audit", "diff", l, "--bundle", bundle.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("“Court-decision topic classification”: nlpaueb/legal-bert-base-uncased → "),
+        "{t}"
+    );
+    assert!(
+        t.contains(&format!(
+            "of {} logged decisions would change",
+            example_tasks().len()
+        )),
+        "{t}"
+    );
+}
+
+#[test]
+fn a_writer_killed_mid_stream_leaves_a_log_whose_complete_records_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args([
+            "select",
+            "examples/tasks/legal-classification.yaml",
+            "--log",
+            log.to_str().unwrap(),
+            "--repeat",
+            "1000000",
+        ])
+        .current_dir(repo())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the writer wrote too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
+    let t = text(&out);
+    // Either the kill fell between records (intact) or inside one (a truncated last line);
+    // never anything else.
+    assert!(
+        (out.status.code() == Some(0) && t.contains("intact"))
+            || (out.status.code() == Some(1)
+                && t.contains("is truncated")
+                && t.contains("complete records before it verify")),
+        "{t}"
+    );
+    // The next writer continues the chain.
+    let out = arbiter(&[
+        "select",
+        "examples/tasks/legal-classification.yaml",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -709,6 +709,12 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError>
             });
         }
     }
+    if let Some(p) = manifest.redact.iter().find(|p| !p.starts_with('/')) {
+        return Err(BundleError::Manifest {
+            file: origin.to_string(),
+            message: format!("redact: `{p}` is not a JSON pointer into the task (write `/{p}`)"),
+        });
+    }
     if manifest.criteria.iter().all(|c| c.weight == 0.0) {
         return Err(BundleError::Manifest {
             file: origin.to_string(),

@@ -1,0 +1,151 @@
+//! The content-addressed bundle archive: every bundle that made a logged decision, stored once,
+//! whole (manifest, scripts, catalog, golden cases), under its hash — so any decision can be
+//! replayed after the rules changed.
+//!
+//! Layout: `<dir>/<hex of the sha256>/<the bundle's files>`. A bundle is written to a temporary
+//! folder and renamed into place, so a reader never sees half a bundle; on load the files are
+//! hashed again and must match their name.
+
+use std::path::{Path, PathBuf};
+
+use arbiter_engine::bundle::{Bundle, BundleError, Files};
+
+/// Errors of the archive.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// An I/O error.
+    #[error("bundle archive `{}`: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The archive has no bundle with this hash.
+    #[error("bundle {hash} is not in the archive `{}`", dir.display())]
+    Missing {
+        /// The archive.
+        dir: PathBuf,
+        /// The hash.
+        hash: String,
+    },
+    /// The stored files do not hash to their name: the archive was altered.
+    #[error("bundle {hash} in the archive was altered: its files now hash to {actual}")]
+    Altered {
+        /// The expected hash.
+        hash: String,
+        /// What the files hash to now.
+        actual: String,
+    },
+    /// The stored bundle no longer loads (e.g. a newer engine refuses it).
+    #[error("bundle {hash} from the archive does not load: {source}")]
+    Load {
+        /// The hash.
+        hash: String,
+        /// Why.
+        source: BundleError,
+    },
+}
+
+/// A bundle archive folder.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    dir: PathBuf,
+}
+
+/// The archive that belongs to a log: `<log>.bundles/` beside it.
+pub fn archive_for_log(log: &Path) -> Archive {
+    let mut name = log
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".bundles");
+    Archive {
+        dir: log.with_file_name(name),
+    }
+}
+
+fn hex_of(hash: &str) -> &str {
+    hash.strip_prefix("sha256:").unwrap_or(hash)
+}
+
+impl Archive {
+    /// An archive in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Archive {
+        Archive { dir: dir.into() }
+    }
+
+    /// The archive folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Stores a bundle's files unless a bundle with its hash is already there.
+    pub fn store(&self, bundle: &Bundle) -> Result<(), ArchiveError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ArchiveError::Io { path, source }
+        };
+        let target = self.dir.join(hex_of(&bundle.hash));
+        if target.is_dir() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let tmp = self.dir.join(format!(
+            ".tmp-{}-{}",
+            hex_of(&bundle.hash),
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&tmp);
+        for (rel, bytes) in &bundle.files.0 {
+            let path = tmp.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        match std::fs::rename(&tmp, &target) {
+            Ok(()) => Ok(()),
+            // Another writer stored the same bundle first: same hash, same content.
+            Err(_) if target.is_dir() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Ok(())
+            }
+            Err(e) => Err(ArchiveError::Io {
+                path: target,
+                source: e,
+            }),
+        }
+    }
+
+    /// Loads the bundle with this hash, checking that its files still hash to it.
+    pub fn load(&self, hash: &str) -> Result<Bundle, ArchiveError> {
+        let dir = self.dir.join(hex_of(hash));
+        if !dir.is_dir() {
+            return Err(ArchiveError::Missing {
+                dir: self.dir.clone(),
+                hash: hash.to_string(),
+            });
+        }
+        let files = Files::read_dir(&dir).map_err(|source| ArchiveError::Load {
+            hash: hash.to_string(),
+            source,
+        })?;
+        let actual = files.hash();
+        if actual != hash {
+            return Err(ArchiveError::Altered {
+                hash: hash.to_string(),
+                actual,
+            });
+        }
+        Bundle::from_files(
+            files,
+            format!("archive:{}", &hex_of(hash)[..12.min(hex_of(hash).len())]),
+        )
+        .map_err(|source| ArchiveError::Load {
+            hash: hash.to_string(),
+            source,
+        })
+    }
+}

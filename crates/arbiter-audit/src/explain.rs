@@ -1,0 +1,141 @@
+//! One explanation for two audiences: plain sentences for reviewers (text or Markdown), built
+//! only from the criteria's own reasons; the JSON record is the engineers' version.
+
+use std::fmt::Write as _;
+
+use arbiter_engine::decide::{Decision, Outcome, Status};
+
+/// Plain sentences explaining a decision, for people who do not read Rhai.
+pub fn explain(d: &Decision, markdown: bool) -> String {
+    let mut s = String::new();
+    let t = &d.task;
+    let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
+    let (h, b, bullet) = if markdown {
+        ("## ", "**", "- ")
+    } else {
+        ("", "", "  - ")
+    };
+    let _ = writeln!(s, "{h}Decision {}", d.decision_id);
+    let _ = writeln!(
+        s,
+        "\nOn {}, the task “{}” — {} in {}, {} domain, {} labelled examples, deployed on {} — was decided by the rules \
+         “{}” version {} (bundle {}) over the catalog {}. The task's fingerprint is {}.",
+        d.created_at,
+        t.name,
+        t.task,
+        langs.join(", "),
+        t.domain,
+        t.data.labeled_examples,
+        t.resources.deployment,
+        d.bundle.name,
+        d.bundle.version,
+        d.bundle.hash,
+        d.catalog_hash,
+        d.task_hash
+    );
+    let weights: Vec<String> = d
+        .criteria
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.weight))
+        .collect();
+    let _ = writeln!(
+        s,
+        "\nThe criteria and their weights: {}.",
+        weights.join(", ")
+    );
+
+    match (d.outcome, d.ranking.first()) {
+        (Outcome::Chosen, Some(first)) => {
+            let _ = write!(
+                s,
+                "\n{b}{} was chosen{b}, with a score of {:.2} out of 1",
+                first.model, first.score
+            );
+            match d.ranking.get(1) {
+                Some(second) => {
+                    let _ = writeln!(
+                        s,
+                        ", {:.3} ahead of {} ({:.2}).",
+                        first.score - second.score,
+                        second.model,
+                        second.score
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "; it was the only model not rejected.");
+                }
+            }
+            let _ = writeln!(s, "\n{} was chosen because:", first.model);
+            for c in &d.criteria {
+                if let Some(r) = first.criteria.get(&c.name) {
+                    let what = match (r.status, r.score) {
+                        (Status::Ok, Some(x)) => format!("scored {x:.2}"),
+                        (Status::Abstained, _) => "did not judge it".into(),
+                        _ => "failed and was left out".into(),
+                    };
+                    let _ = writeln!(s, "{bullet}{} {what}: {}.", c.name, r.reasons.join("; "));
+                }
+            }
+            if let Some(second) = d.ranking.get(1) {
+                let worst = d
+                    .criteria
+                    .iter()
+                    .map(|c| {
+                        let get = |m: &arbiter_engine::decide::Ranked| {
+                            m.criteria.get(&c.name).map_or(0.0, |r| r.contribution)
+                        };
+                        (c.name.as_str(), get(first) - get(second))
+                    })
+                    .max_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((name, gap)) = worst.filter(|w| w.1 > 0.0) {
+                    let reason = second
+                        .criteria
+                        .get(name)
+                        .map(|r| r.reasons.join("; "))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        s,
+                        "\nThe runner-up, {}, lost most on {name} ({gap:.3} of the score): {reason}.",
+                        second.model
+                    );
+                }
+            }
+        }
+        (Outcome::AllVetoed, _) => {
+            let _ = writeln!(
+                s,
+                "\n{b}No model was chosen{b}: every model of the catalog was rejected."
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "\n{b}No model was chosen{b}: a criterion failed, and its rules say a failure stops the decision."
+            );
+        }
+    }
+
+    if !d.rejected.is_empty() {
+        let mut models: Vec<&str> = d.rejected.iter().map(|r| r.model.as_str()).collect();
+        models.dedup();
+        let _ = writeln!(s, "\n{} model(s) were rejected:", models.len());
+        for r in &d.rejected {
+            let _ = writeln!(
+                s,
+                "{bullet}{} was rejected by {} because {}.",
+                r.model, r.criterion, r.reason
+            );
+        }
+    }
+    if !d.errors.is_empty() {
+        let _ = writeln!(s, "\nSome rules failed while deciding:");
+        for e in &d.errors {
+            let _ = writeln!(
+                s,
+                "{bullet}{} failed on {} ({}, at {}); as its rules say, the failure was handled by “{}”.",
+                e.criterion, e.model, e.message, e.at, e.on_error
+            );
+        }
+    }
+    s
+}

@@ -1,0 +1,498 @@
+//! The decision log: one JSON line per decision, chained by hashes (DESIGN invariant 5).
+//!
+//! Each line is a [`Record`]: a sequence number, the previous record's hash, the decision, and
+//! the record's own hash — SHA-256 over its canonical JSON (keys sorted, no whitespace) without
+//! the `hash` field. Editing, deleting, inserting or reordering a record breaks the chain at a
+//! place [`verify`] names; a crash mid-write leaves a truncated last line, reported as such,
+//! while the complete records before it still verify.
+//!
+//! Durability: by default every append is flushed and `fsync`ed before it returns
+//! ([`Sync::Always`]); [`Sync::Batch`] syncs every `n` records and on close, trading the last few
+//! records on a power cut for throughput. Appends from the threads of one process are
+//! serialised by a mutex; a second process is refused by an advisory lock on the log file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use arbiter_engine::Decision;
+use arbiter_engine::bundle::sha256;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The `prev_hash` of the first record.
+pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// 1 for the first record, then consecutive.
+    pub seq: u64,
+    /// The previous record's `hash` ([`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// The decision (task fields listed in the bundle's `redact` masked), as logged.
+    pub decision: Value,
+    /// SHA-256 of this record's canonical JSON without `hash`.
+    pub hash: String,
+}
+
+impl Record {
+    /// The decision as an engine type. Fails when redaction masked a field that is not text.
+    pub fn decision(&self) -> Result<Decision, serde_json::Error> {
+        serde_json::from_value(self.decision.clone())
+    }
+
+    /// The decision's id, even when the rest does not parse.
+    pub fn decision_id(&self) -> &str {
+        self.decision
+            .get("decision_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// The canonical JSON of a value: object keys sorted, no whitespace.
+pub fn canonical_json(value: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&m[k])))
+                        .collect(),
+                )
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(value).to_string()
+}
+
+/// The hash a record must carry: over its canonical JSON without the `hash` field.
+pub fn record_hash(value: &Value) -> String {
+    let mut v = value.clone();
+    if let Value::Object(m) = &mut v {
+        m.remove("hash");
+    }
+    sha256(canonical_json(&v).as_bytes())
+}
+
+/// Errors of the decision log.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// An I/O error on the log.
+    #[error("decision log `{}`: {source}", path.display())]
+    Io {
+        /// The log.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Another process holds the log.
+    #[error("decision log `{}` is in use by another process (one writer per log; use a log per process)", path.display())]
+    Locked {
+        /// The log.
+        path: PathBuf,
+    },
+    /// The log's last complete record cannot be read, so the chain cannot be continued.
+    #[error("decision log `{}`: cannot continue the chain: {message} (run `arbiter audit verify`)", path.display())]
+    Corrupt {
+        /// The log.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A decision could not be serialised.
+    #[error("cannot serialise a decision: {0}")]
+    Serialise(#[from] serde_json::Error),
+}
+
+/// When appends reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sync {
+    /// `fsync` after every record (the default).
+    Always,
+    /// `fsync` every this many records, and on close.
+    Batch(u32),
+}
+
+struct Inner {
+    file: File,
+    seq: u64,
+    last_hash: String,
+    unsynced: u32,
+}
+
+/// An open decision log, for appending.
+pub struct DecisionLog {
+    path: PathBuf,
+    sync: Sync,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for DecisionLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionLog")
+            .field("path", &self.path)
+            .field("sync", &self.sync)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DecisionLog {
+    /// Opens (or creates) a log for appending. A truncated last line — a crash mid-write, never
+    /// acknowledged to anyone — is cut off so the chain continues from the last complete record.
+    pub fn open(path: &Path, sync: Sync) -> Result<DecisionLog, LogError> {
+        let io = |source| LogError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(LogError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(io)?;
+        let complete = text.rfind('\n').map_or(0, |i| i + 1);
+        if complete < text.len() {
+            tracing::warn!(log = %path.display(), bytes = text.len() - complete, "decision log: cutting off a truncated last record");
+            file.set_len(complete as u64).map_err(io)?;
+            file.seek(SeekFrom::End(0)).map_err(io)?;
+        }
+        let (seq, last_hash) = match text[..complete].lines().last() {
+            None => (0, GENESIS.to_string()),
+            Some(line) => {
+                let r: Record = serde_json::from_str(line).map_err(|e| LogError::Corrupt {
+                    path: path.to_path_buf(),
+                    message: format!("the last record is not valid: {e}"),
+                })?;
+                (r.seq, r.hash)
+            }
+        };
+        Ok(DecisionLog {
+            path: path.to_path_buf(),
+            sync,
+            inner: Mutex::new(Inner {
+                file,
+                seq,
+                last_hash,
+                unsynced: 0,
+            }),
+        })
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends a decision; returns its record's sequence number and hash.
+    pub fn append(&self, decision: &Decision) -> Result<(u64, String), LogError> {
+        self.append_redacted(decision, &[])
+    }
+
+    /// Appends a decision with these task fields (JSON pointers below the task, e.g. `/name`)
+    /// masked as `"[redacted]"`. The decision's `task_hash` still covers the full task.
+    pub fn append_redacted(
+        &self,
+        decision: &Decision,
+        redact: &[String],
+    ) -> Result<(u64, String), LogError> {
+        let mut decision_value = serde_json::to_value(decision)?;
+        for pointer in redact {
+            if let Some(v) = decision_value.pointer_mut(&format!("/task{pointer}")) {
+                *v = Value::String("[redacted]".into());
+            }
+        }
+        let io = |source| LogError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let mut inner = self.inner.lock().map_err(|_| LogError::Corrupt {
+            path: self.path.clone(),
+            message: "a writer thread panicked".into(),
+        })?;
+        let seq = inner.seq + 1;
+        let mut record = serde_json::json!({
+            "seq": seq,
+            "prev_hash": inner.last_hash,
+            "decision": decision_value,
+        });
+        let hash = record_hash(&record);
+        record["hash"] = Value::String(hash.clone());
+        let mut line = serde_json::to_string(&record)?;
+        line.push('\n');
+        inner.file.write_all(line.as_bytes()).map_err(io)?;
+        inner.unsynced += 1;
+        let due = match self.sync {
+            Sync::Always => true,
+            Sync::Batch(n) => inner.unsynced >= n.max(1),
+        };
+        if due {
+            inner.file.sync_data().map_err(io)?;
+            inner.unsynced = 0;
+        }
+        inner.seq = seq;
+        inner.last_hash = hash.clone();
+        Ok((seq, hash))
+    }
+
+    /// Syncs any batched records to disk.
+    pub fn flush(&self) -> Result<(), LogError> {
+        let mut inner = self.inner.lock().map_err(|_| LogError::Corrupt {
+            path: self.path.clone(),
+            message: "a writer thread panicked".into(),
+        })?;
+        if inner.unsynced > 0 {
+            inner.file.sync_data().map_err(|source| LogError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+            inner.unsynced = 0;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DecisionLog {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::error!("decision log: final sync failed: {e}");
+        }
+    }
+}
+
+/// What is wrong with a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The record's content does not match its hash, or is not a record at all.
+    Edited {
+        /// 1-based line.
+        line: usize,
+        /// Details.
+        detail: String,
+    },
+    /// Records are missing before this line.
+    Deleted {
+        /// 1-based line where the gap is.
+        line: usize,
+        /// The first missing sequence number.
+        from: u64,
+        /// The last missing sequence number.
+        to: u64,
+    },
+    /// A record that does not belong to the chain was inserted at this line.
+    Inserted {
+        /// 1-based line.
+        line: usize,
+    },
+    /// Records are out of order: this line holds a record that belongs elsewhere.
+    Reordered {
+        /// 1-based line.
+        line: usize,
+        /// The sequence number found there.
+        found: u64,
+        /// The sequence number expected there.
+        expected: u64,
+    },
+    /// The last line is incomplete (a crash mid-write); the records before it verify.
+    Truncated {
+        /// 1-based line.
+        line: usize,
+    },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Edited { line, detail } => write!(f, "record {line} was edited: {detail}"),
+            Problem::Deleted { line, from, to } if from == to => {
+                write!(
+                    f,
+                    "record {from} was deleted (the gap is before line {line})"
+                )
+            }
+            Problem::Deleted { line, from, to } => {
+                write!(
+                    f,
+                    "records {from} to {to} were deleted (the gap is before line {line})"
+                )
+            }
+            Problem::Inserted { line } => {
+                write!(f, "record {line} was inserted: it is not part of the chain")
+            }
+            Problem::Reordered {
+                line,
+                found,
+                expected,
+            } => write!(
+                f,
+                "records were reordered: line {line} holds record {found} where record {expected} belongs"
+            ),
+            Problem::Truncated { line } => {
+                write!(
+                    f,
+                    "the last record (line {line}) is truncated, as by a crash mid-write"
+                )
+            }
+        }
+    }
+}
+
+/// The result of verifying a log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Complete records that verified before the first problem.
+    pub verified: usize,
+    /// The first problem, if any.
+    pub problem: Option<Problem>,
+}
+
+impl Verification {
+    /// Whether the whole log is intact.
+    pub fn intact(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// Verifies a log's chain from the start, stopping at the first problem.
+pub fn verify(path: &Path) -> Result<Verification, LogError> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut text))
+        .map_err(|source| LogError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(verify_text(&text))
+}
+
+/// Verifies a log held in memory.
+pub fn verify_text(text: &str) -> Verification {
+    let truncated_tail = !text.is_empty() && !text.ends_with('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    // Parse everything first, so a gap can be told from a reordering by looking ahead.
+    let parsed: Vec<Option<(u64, String, String, bool)>> = lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).ok()?;
+            let seq = v.get("seq")?.as_u64()?;
+            let prev = v.get("prev_hash")?.as_str()?.to_string();
+            let hash = v.get("hash")?.as_str()?.to_string();
+            let sound = record_hash(&v) == hash && serde_json::from_value::<Record>(v).is_ok();
+            Some((seq, prev, hash, sound))
+        })
+        .collect();
+    let mut expected = 1u64;
+    let mut last_hash = GENESIS.to_string();
+    let mut hashes: Vec<String> = Vec::new();
+    for (i, p) in parsed.iter().enumerate() {
+        let line = i + 1;
+        let last = i + 1 == lines.len();
+        let problem = match p {
+            None if last && truncated_tail => Some(Problem::Truncated { line }),
+            None => Some(Problem::Edited {
+                line,
+                detail: "not a valid record".into(),
+            }),
+            Some((_, _, _, false)) if last && truncated_tail => Some(Problem::Truncated { line }),
+            Some((_, _, _, false)) => Some(Problem::Edited {
+                line,
+                detail: "its content does not match its hash".into(),
+            }),
+            Some((seq, prev, hash, true)) => {
+                if *seq == expected && *prev == last_hash {
+                    hashes.push(hash.clone());
+                    last_hash = hash.clone();
+                    expected += 1;
+                    None
+                } else if *seq == expected {
+                    // Right number, wrong link: the previous record was rewritten and re-hashed,
+                    // or this one was forged.
+                    Some(Problem::Edited {
+                        line: line.saturating_sub(1).max(1),
+                        detail: format!("record {line} no longer links to it (its hash changed)"),
+                    })
+                } else if *seq > expected {
+                    // A later line holding the expected record means the order changed;
+                    // otherwise records are missing.
+                    if parsed[i + 1..]
+                        .iter()
+                        .flatten()
+                        .any(|(s, ..)| *s == expected)
+                    {
+                        Some(Problem::Reordered {
+                            line,
+                            found: *seq,
+                            expected,
+                        })
+                    } else {
+                        Some(Problem::Deleted {
+                            line,
+                            from: expected,
+                            to: seq - 1,
+                        })
+                    }
+                } else if hashes.contains(hash) {
+                    // An exact copy of an earlier record.
+                    Some(Problem::Inserted { line })
+                } else if hashes.contains(prev) {
+                    // A genuine record whose place a forged one (the line before) took.
+                    Some(Problem::Inserted { line: line - 1 })
+                } else {
+                    Some(Problem::Reordered {
+                        line,
+                        found: *seq,
+                        expected,
+                    })
+                }
+            }
+        };
+        if problem.is_some() {
+            return Verification {
+                verified: hashes.len(),
+                problem,
+            };
+        }
+    }
+    Verification {
+        verified: hashes.len(),
+        problem: None,
+    }
+}
+
+/// Reads every complete, parseable record of a log (for show, replay and diff).
+pub fn read_records(path: &Path) -> Result<Vec<Record>, LogError> {
+    let file = File::open(path).map_err(|source| LogError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(|source| LogError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if let Ok(r) = serde_json::from_str::<Record>(&line) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}

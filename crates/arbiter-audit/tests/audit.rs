@@ -1,0 +1,333 @@
+//! The audit trail end to end: tampering of every kind detected and located, concurrent
+//! appends, replay of 100 decisions, shadow diff after a weight edit, redaction, locking.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arbiter_audit::log::{self, DecisionLog, Problem, Sync, verify_text};
+use arbiter_audit::replay::{self, Replay};
+use arbiter_audit::{AuditTrail, LogError, archive_for_log};
+use arbiter_engine::bundle::Files;
+use arbiter_engine::{Bundle, Task, decide, load};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn default_bundle() -> Bundle {
+    Bundle::load(&repo().join("policies"), None).unwrap()
+}
+
+fn example_tasks() -> Vec<Task> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join("examples/tasks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| load::load_task(p).unwrap()).collect()
+}
+
+/// A log of `n` decisions over the example tasks.
+fn write_log(path: &Path, bundle: &Bundle, n: usize) {
+    let trail = AuditTrail::open(path, Sync::Batch(1000)).unwrap();
+    let tasks = example_tasks();
+    for i in 0..n {
+        let d = decide(bundle, tasks[i % tasks.len()].clone()).unwrap();
+        trail.record(bundle, &d).unwrap();
+    }
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn joined(lines: &[String]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+#[test]
+fn tampering_of_every_kind_is_detected_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 6);
+    let good = lines(&path);
+    assert!(verify_text(&joined(&good)).intact());
+
+    // Edit: one character of record 3.
+    let mut edited = good.clone();
+    edited[2] = edited[2].replacen("\"score\":0.", "\"score\":1.", 1);
+    assert_ne!(edited[2], good[2]);
+    let v = verify_text(&joined(&edited));
+    assert!(
+        matches!(v.problem, Some(Problem::Edited { line: 3, .. })),
+        "{v:?}"
+    );
+    assert_eq!(v.verified, 2);
+
+    // Edit and re-hash record 3: the next record no longer links to it.
+    let mut rehashed = good.clone();
+    let mut value: serde_json::Value = serde_json::from_str(&rehashed[2]).unwrap();
+    value["decision"]["chosen"] = serde_json::json!("openai-community/gpt2");
+    value["hash"] = serde_json::json!(log::record_hash(&value));
+    rehashed[2] = value.to_string();
+    let v = verify_text(&joined(&rehashed));
+    assert!(
+        matches!(v.problem, Some(Problem::Edited { line: 3, .. })),
+        "{v:?}"
+    );
+
+    // Delete record 4.
+    let mut deleted = good.clone();
+    deleted.remove(3);
+    let v = verify_text(&joined(&deleted));
+    assert_eq!(
+        v.problem,
+        Some(Problem::Deleted {
+            line: 4,
+            from: 4,
+            to: 4
+        }),
+        "{v:?}"
+    );
+
+    // Insert a copy of record 2 after record 4.
+    let mut inserted = good.clone();
+    inserted.insert(4, good[1].clone());
+    let v = verify_text(&joined(&inserted));
+    assert_eq!(v.problem, Some(Problem::Inserted { line: 5 }), "{v:?}");
+
+    // Insert a forged record, correctly hashed and linked, after record 2.
+    let mut forged = good.clone();
+    let mut fake: serde_json::Value = serde_json::from_str(&good[2]).unwrap();
+    fake["decision"]["chosen"] = serde_json::json!("distilgpt2");
+    fake["hash"] = serde_json::json!(log::record_hash(&fake));
+    forged.insert(2, fake.to_string());
+    let v = verify_text(&joined(&forged));
+    assert_eq!(v.problem, Some(Problem::Inserted { line: 3 }), "{v:?}");
+
+    // Reorder records 2 and 3.
+    let mut reordered = good.clone();
+    reordered.swap(1, 2);
+    let v = verify_text(&joined(&reordered));
+    assert_eq!(
+        v.problem,
+        Some(Problem::Reordered {
+            line: 2,
+            found: 3,
+            expected: 2
+        }),
+        "{v:?}"
+    );
+
+    // Truncate the last record mid-line: reported as such, the others verify.
+    let mut text = joined(&good);
+    text.truncate(text.len() - 40);
+    let v = verify_text(&text);
+    assert_eq!(v.problem, Some(Problem::Truncated { line: 6 }), "{v:?}");
+    assert_eq!(v.verified, 5);
+}
+
+#[test]
+fn a_truncated_tail_is_cut_off_and_the_chain_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = default_bundle();
+    write_log(&path, &bundle, 3);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() - 25]).unwrap();
+    write_log(&path, &bundle, 2);
+    let v = log::verify(&path).unwrap();
+    assert!(v.intact(), "{v:?}");
+    assert_eq!(v.verified, 4, "two complete, two appended");
+}
+
+#[test]
+fn concurrent_appends_from_eight_threads_keep_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = Arc::new(default_bundle());
+    let decisions = Arc::new(
+        example_tasks()
+            .into_iter()
+            .map(|t| decide(&bundle, t).unwrap())
+            .collect::<Vec<_>>(),
+    );
+    let log = Arc::new(DecisionLog::open(&path, Sync::Batch(50)).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let (log, decisions) = (log.clone(), decisions.clone());
+            std::thread::spawn(move || {
+                for j in 0..25 {
+                    log.append(&decisions[(i + j) % decisions.len()]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    drop(log);
+    let v = log::verify(&path).unwrap();
+    assert!(v.intact(), "{v:?}");
+    assert_eq!(v.verified, 200);
+}
+
+#[test]
+fn a_second_writer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let _first = DecisionLog::open(&path, Sync::Always).unwrap();
+    let second = DecisionLog::open(&path, Sync::Always);
+    assert!(matches!(second, Err(LogError::Locked { .. })), "{second:?}");
+}
+
+#[test]
+fn a_hundred_logged_decisions_replay_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 100);
+    let archive = archive_for_log(&path);
+    let records = log::read_records(&path).unwrap();
+    assert_eq!(records.len(), 100);
+    for r in &records {
+        assert_eq!(
+            replay::replay(&archive, r),
+            Replay::Identical,
+            "{}",
+            r.decision_id()
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(archive.dir()).unwrap().count(),
+        1,
+        "one bundle, stored once"
+    );
+}
+
+#[test]
+fn replay_uses_the_archived_bundle_after_the_rules_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 9);
+    // The rules change afterwards; replay still uses the bundle each decision was made with.
+    let archive = archive_for_log(&path);
+    for r in log::read_records(&path).unwrap() {
+        assert_eq!(replay::replay(&archive, &r), Replay::Identical);
+    }
+    // An altered archive is noticed.
+    let stored = std::fs::read_dir(archive.dir())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let script = stored.join("criteria/domain.rhai");
+    let text = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(&script, text.replace("0.85", "0.95")).unwrap();
+    let r = &log::read_records(&path).unwrap()[0];
+    assert!(
+        matches!(replay::replay(&archive, r), Replay::Skipped(why) if why.contains("was altered"))
+    );
+}
+
+/// The default bundle with the domain criterion's weight set to `w`.
+fn with_domain_weight(w: &str) -> Bundle {
+    let mut files = Files::read_dir(&repo().join("policies")).unwrap();
+    let manifest = String::from_utf8(files.0["bundle.toml"].clone()).unwrap();
+    let from = "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 2.0";
+    assert!(manifest.contains(from));
+    let to = format!("name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = {w}");
+    files.0.insert(
+        "bundle.toml".into(),
+        manifest.replace(from, &to).into_bytes(),
+    );
+    Bundle::from_files(files, "candidate".into()).unwrap()
+}
+
+#[test]
+fn diff_lists_exactly_the_decisions_a_weight_edit_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 18);
+    let records = log::read_records(&path).unwrap();
+    let candidate = with_domain_weight("0.0");
+    let (compared, changes) = replay::diff(&candidate, &records);
+    assert_eq!(compared, 18);
+    // What must change, found independently: decide each logged task with the candidate.
+    let expected: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            let d = r.decision().unwrap();
+            decide(&candidate, d.task.clone()).unwrap().chosen != d.chosen
+        })
+        .map(|r| r.decision_id().to_string())
+        .collect();
+    let listed: Vec<String> = changes.iter().map(|c| c.decision_id.clone()).collect();
+    assert_eq!(listed, expected);
+    assert!(
+        !listed.is_empty(),
+        "the legal and biomedical tasks depend on the domain weight"
+    );
+    let legal = changes
+        .iter()
+        .find(|c| c.task.starts_with("Court-decision"))
+        .unwrap();
+    assert_eq!(
+        legal.old.as_deref(),
+        Some("nlpaueb/legal-bert-base-uncased")
+    );
+    assert!(
+        legal.cause.starts_with("domain moved most"),
+        "{}",
+        legal.cause
+    );
+
+    // The same bundle changes nothing.
+    let (_, none) = replay::diff(&default_bundle(), &records);
+    assert!(none.is_empty());
+}
+
+#[test]
+fn redacted_fields_are_masked_but_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let mut files = Files::read_dir(&repo().join("policies")).unwrap();
+    let manifest = String::from_utf8(files.0["bundle.toml"].clone()).unwrap();
+    files.0.insert(
+        "bundle.toml".into(),
+        manifest
+            .replacen(
+                "allow_task_weights = true",
+                "allow_task_weights = true\nredact = [\"/name\"]",
+                1,
+            )
+            .into_bytes(),
+    );
+    let bundle = Bundle::from_files(files, "redacting".into()).unwrap();
+    let task = example_tasks().remove(0);
+    let d = decide(&bundle, task.clone()).unwrap();
+    AuditTrail::open(&path, Sync::Always)
+        .unwrap()
+        .record(&bundle, &d)
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains(&task.name),
+        "the task name leaked into the log"
+    );
+    assert!(text.contains("[redacted]"));
+    let r = &log::read_records(&path).unwrap()[0];
+    assert_eq!(r.decision["task_hash"], d.task_hash.as_str());
+    assert!(log::verify(&path).unwrap().intact());
+    assert!(matches!(
+        replay::replay(&archive_for_log(&path), r),
+        Replay::Skipped(_)
+    ));
+}

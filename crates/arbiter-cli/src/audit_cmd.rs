@@ -1,0 +1,194 @@
+//! `arbiter audit`: verify, show, replay and diff over a decision log.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use arbiter_audit::replay::{self, Replay};
+use arbiter_audit::{archive_for_log, explain, log};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::bundles::{self, BundleArgs};
+use crate::exit;
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the log's hash chain; name the first edited, deleted, inserted or reordered
+    /// record. Exit 0 only when intact.
+    Verify {
+        /// The decision log.
+        log: PathBuf,
+    },
+    /// Show one logged decision: plain sentences for reviewers, or the JSON record.
+    Show {
+        /// The decision log.
+        log: PathBuf,
+        /// The decision's id.
+        decision_id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Re-evaluate logged decisions with their archived bundles; report identical or different.
+    Replay {
+        /// The decision log.
+        log: PathBuf,
+        /// Only this decision.
+        decision_id: Option<String>,
+    },
+    /// Shadow evaluation: which logged decisions would a candidate bundle change?
+    Diff(DiffArgs),
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The decision log.
+    log: PathBuf,
+    #[command(flatten)]
+    bundle: BundleArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    /// Plain sentences.
+    Text,
+    /// Plain sentences in Markdown.
+    Markdown,
+    /// The log record itself.
+    Json,
+}
+
+pub fn run(cmd: &AuditCommand) -> anyhow::Result<u8> {
+    match cmd {
+        AuditCommand::Verify { log } => verify(log),
+        AuditCommand::Show {
+            log,
+            decision_id,
+            format,
+        } => show(log, decision_id, *format),
+        AuditCommand::Replay { log, decision_id } => replay_log(log, decision_id.as_deref()),
+        AuditCommand::Diff(args) => diff(args),
+    }
+}
+
+fn verify(path: &std::path::Path) -> anyhow::Result<u8> {
+    let v = log::verify(path)?;
+    match &v.problem {
+        None => {
+            println!("intact: {} records, chain verified", v.verified);
+            Ok(exit::OK)
+        }
+        Some(p @ log::Problem::Truncated { .. }) => {
+            println!("{p}; the {} complete records before it verify", v.verified);
+            Ok(exit::NO_CHOICE)
+        }
+        Some(p) => {
+            println!(
+                "tampered: {p} (the {} records before it verify)",
+                v.verified
+            );
+            Ok(exit::NO_CHOICE)
+        }
+    }
+}
+
+fn find(path: &std::path::Path, id: &str) -> anyhow::Result<Option<log::Record>> {
+    Ok(log::read_records(path)?
+        .into_iter()
+        .find(|r| r.decision_id() == id))
+}
+
+fn show(path: &std::path::Path, id: &str, format: ShowFormat) -> anyhow::Result<u8> {
+    let Some(record) = find(path, id)? else {
+        eprintln!("error: no decision `{id}` in {}", path.display());
+        return Ok(exit::INVALID);
+    };
+    match format {
+        ShowFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&record).context("cannot print the record")?
+        ),
+        ShowFormat::Text | ShowFormat::Markdown => {
+            let d = record.decision().context(
+                "the logged decision does not parse (a redacted field?); use --format json",
+            )?;
+            print!(
+                "{}",
+                explain::explain(&d, matches!(format, ShowFormat::Markdown))
+            );
+            println!("\n(record {} of the log, hash {})", record.seq, record.hash);
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn replay_log(path: &std::path::Path, only: Option<&str>) -> anyhow::Result<u8> {
+    let archive = archive_for_log(path);
+    let records: Vec<_> = log::read_records(path)?
+        .into_iter()
+        .filter(|r| only.is_none_or(|id| r.decision_id() == id))
+        .collect();
+    if records.is_empty() {
+        eprintln!(
+            "error: no {} in {}",
+            only.map_or("decisions".to_string(), |id| format!("decision `{id}`")),
+            path.display()
+        );
+        return Ok(exit::INVALID);
+    }
+    let (mut same, mut different, mut skipped) = (0, 0, 0);
+    for r in &records {
+        match replay::replay(&archive, r) {
+            Replay::Identical => {
+                same += 1;
+                println!("identical  {}", r.decision_id());
+            }
+            Replay::Different(fields) => {
+                different += 1;
+                println!("DIFFERENT  {}  ({})", r.decision_id(), fields.join(", "));
+            }
+            Replay::Skipped(why) => {
+                skipped += 1;
+                println!("skipped    {}  ({why})", r.decision_id());
+            }
+        }
+    }
+    println!(
+        "\n{} replayed: {same} identical, {different} different, {skipped} skipped",
+        records.len()
+    );
+    Ok(if different == 0 && skipped == 0 {
+        exit::OK
+    } else {
+        exit::NO_CHOICE
+    })
+}
+
+fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
+    let candidate = match bundles::load(&args.bundle) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: invalid bundle: {e}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let records = log::read_records(&args.log)?;
+    let (compared, changes) = replay::diff(&candidate, &records);
+    for c in &changes {
+        println!(
+            "{}  “{}”: {} → {}  ({})",
+            c.decision_id,
+            c.task,
+            c.old.as_deref().unwrap_or("nothing"),
+            c.new.as_deref().unwrap_or("nothing"),
+            c.cause
+        );
+    }
+    println!(
+        "\n{} of {compared} logged decisions would change under {} {} ({})",
+        changes.len(),
+        candidate.manifest.name,
+        candidate.manifest.version,
+        candidate.hash
+    );
+    Ok(exit::OK)
+}

@@ -9,6 +9,7 @@ mod bundles;
 mod check;
 mod render;
 mod select;
+mod serve_cmd;
 mod test_cmd;
 mod watch_cmd;
 
@@ -45,6 +46,7 @@ pub mod exit {
         arbiter test --bundle examples/bundles/commercial\n  \
         arbiter watch --bundle policies examples/tasks/legal-classification.yaml\n  \
         arbiter select task.yaml --log decisions.log && arbiter audit verify decisions.log\n  \
+        arbiter serve --bundle policies --log decisions.log\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter schema task > task.schema.json\n\n\
@@ -62,6 +64,8 @@ enum Command {
     Select(select::SelectArgs),
     /// Run a bundle's golden cases (tests/*.yaml in the bundle); exit 1 if any fails.
     Test(bundles::BundleArgs),
+    /// Serve decisions over HTTP, reloading the bundle as it changes.
+    Serve(serve_cmd::ServeArgs),
     /// Reload a bundle folder on every change and show how each task's choice moves.
     Watch(watch_cmd::WatchArgs),
     /// The audit trail: verify a decision log, show, replay or diff its decisions.
@@ -75,9 +79,24 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Diagnostics go to stderr, filtered by ARBITER_LOG (e.g. `info`, `arbiter_engine=debug`);
+    // the service logs at `info` by default, the other commands only warnings.
+    let default = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ARBITER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
     let result = match cli.command {
         Command::Select(args) => select::run(&args),
         Command::Test(args) => test_cmd::run(&args),
+        Command::Serve(args) => serve_cmd::run(&args),
         Command::Watch(args) => watch_cmd::run(&args),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Check(args) => check::run_check(&args),

@@ -215,6 +215,43 @@ impl BundleStore {
         }
     }
 
+    /// Activates an already loaded bundle (e.g. the one built into the binary) without
+    /// reading the folder; its golden cases must pass.
+    pub fn activate(&self, bundle: Bundle) -> ReloadOutcome {
+        let _one_at_a_time = self.reloading.lock();
+        let started = Instant::now();
+        if let Err(e) = check_golden_cases(&bundle) {
+            let loc = e.location();
+            let failure = ReloadFailure {
+                at: SystemTime::now(),
+                hash: bundle.hash.clone(),
+                file: loc.as_ref().map(|l| l.0.clone()),
+                line: loc.as_ref().map(|l| l.1),
+                column: loc.as_ref().map(|l| l.2),
+                message: e.to_string(),
+            };
+            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut g) = self.last_failure.lock() {
+                *g = Some(failure.clone());
+            }
+            return ReloadOutcome::Rejected(failure);
+        }
+        let hash = bundle.hash.clone();
+        let previous = self.snapshot().map(|b| b.hash.clone());
+        self.active.store(Some(Arc::new(bundle)));
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        self.counters.activated.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut g) = self.loaded_at.lock() {
+            *g = Some(SystemTime::now());
+        }
+        ReloadOutcome::Activated {
+            hash,
+            generation,
+            previous,
+            took: started.elapsed(),
+        }
+    }
+
     fn read_files(&self) -> Result<Files, BundleError> {
         let mut files = Files::read_dir(&self.dir)?;
         if let Some(path) = &self.catalog {

@@ -1,0 +1,150 @@
+//! `arbiter serve`: the HTTP decision service.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arbiter_audit::{AuditTrail, Sync};
+use arbiter_engine::store::{BundleStore, ReloadOutcome};
+use arbiter_server::serve::{self, ServeOptions};
+use arbiter_server::{ServiceConfig, WatchConfig, WatchMode};
+use clap::{Args, ValueEnum};
+
+use crate::bundles::{self, BundleArgs};
+use crate::exit;
+use crate::select::LogSync;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    bundle: BundleArgs,
+    /// Address to listen on. Loopback by default; `0.0.0.0:8080` exposes the service.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Append every decision to this tamper-evident log (bundles go to FILE.bundles/).
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+    /// When logged decisions reach the disk.
+    #[arg(long, value_enum, default_value_t = LogSync::Always, requires = "log")]
+    log_sync: LogSync,
+    /// Require `Authorization: Bearer <token>` on /v1/*, the token read from this file.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// How bundle changes are noticed.
+    #[arg(long = "watch", value_enum, default_value_t = Mode::Native)]
+    mode: Mode,
+    /// Decisions evaluated at once (default: twice the CPU count); more wait for a slot.
+    #[arg(long, value_name = "N")]
+    max_concurrency: Option<usize>,
+    /// Per-request deadline in milliseconds (waiting plus evaluating); past it, 503.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    deadline_ms: u64,
+    /// Largest request body in bytes; larger bodies get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Operating-system events.
+    Native,
+    /// Polling (network filesystems).
+    Poll,
+    /// Do not watch: serve the bundle as loaded at start.
+    Off,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
+    let token = match &args.token_file {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
+            Ok(_) => {
+                eprintln!("error: the token file `{}` is empty", path.display());
+                return Ok(exit::INVALID);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read the token file `{}`: {e}",
+                    path.display()
+                );
+                return Ok(exit::INVALID);
+            }
+        },
+    };
+    let (store, watch) = match bundles::bundle_dir(&args.bundle) {
+        Some(dir) => {
+            let store = Arc::new(BundleStore::new(&dir, args.bundle.catalog.clone()));
+            if let ReloadOutcome::Rejected(f) = store.reload() {
+                eprintln!(
+                    "warning: bundle rejected, not ready until it is fixed: {}",
+                    f.message
+                );
+            }
+            let mode = match args.mode {
+                Mode::Native => Some(WatchMode::Native),
+                Mode::Poll => Some(WatchMode::Poll),
+                Mode::Off => None,
+            };
+            (
+                store,
+                mode.map(|mode| WatchConfig {
+                    mode,
+                    ..WatchConfig::default()
+                }),
+            )
+        }
+        None => {
+            let store = Arc::new(BundleStore::new("<embedded>", None));
+            match bundles::load(&args.bundle) {
+                Ok(b) => {
+                    store.activate(b);
+                }
+                Err(e) => {
+                    eprintln!("error: invalid bundle: {e}");
+                    return Ok(exit::INVALID);
+                }
+            }
+            (store, None)
+        }
+    };
+    let trail = match &args.log {
+        None => None,
+        Some(path) => {
+            let sync = match args.log_sync {
+                LogSync::Always => Sync::Always,
+                LogSync::Batch => Sync::Batch(64),
+            };
+            match AuditTrail::open(path, sync) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(exit::NOT_RECORDED);
+                }
+            }
+        }
+    };
+    let mut config = ServiceConfig {
+        deadline: Duration::from_millis(args.deadline_ms.max(1)),
+        max_body_bytes: args.max_body_bytes,
+        token,
+        ..ServiceConfig::default()
+    };
+    if let Some(n) = args.max_concurrency {
+        config.max_concurrency = n.max(1);
+    }
+    let opts = ServeOptions {
+        addr: args.addr,
+        store,
+        watch,
+        trail,
+        config,
+    };
+    serve::run(opts, |addr| {
+        println!("listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,455 @@
+//! The HTTP decision service: an axum router over the bundle store.
+//!
+//! - `POST /v1/select` (JSON, or YAML by Content-Type) → the decision, byte-identical to
+//!   `arbiter select --format json` apart from `decision_id` and `created_at`.
+//! - `GET /v1/bundle`, `GET /v1/decisions/{id}`, `GET /v1/schemas/{kind}`.
+//! - `GET /healthz` (alive), `GET /readyz` (a bundle is active), `GET /metrics` (Prometheus).
+//!
+//! Bad input is a 4xx with every error located; no response carries a stack trace. Evaluation
+//! runs off the async workers (`spawn_blocking`), at most `max_concurrency` at once; a request
+//! that cannot start within its deadline, or does not finish within it, gets 503 with
+//! `Retry-After`. An optional bearer token guards `/v1/*` (compared in constant time); health
+//! and metrics stay open. Every response carries an `x-request-id`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arbiter_audit::AuditTrail;
+use arbiter_engine::decide::{DecideError, Outcome};
+use arbiter_engine::load::{self, LoadError, Syntax};
+use arbiter_engine::store::BundleStore;
+use arbiter_engine::{Decision, Diagnostic, SchemaKind, decide};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::metrics::Metrics;
+
+/// Service settings.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Decisions evaluated at once; more wait (up to the deadline).
+    pub max_concurrency: usize,
+    /// Per-request deadline: waiting for a slot plus evaluating.
+    pub deadline: Duration,
+    /// Bearer token required on `/v1/*`, if any.
+    pub token: Option<String>,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            max_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            deadline: Duration::from_secs(10),
+            token: None,
+        }
+    }
+}
+
+/// What the handlers share.
+pub struct AppState {
+    /// The active bundle.
+    pub store: Arc<BundleStore>,
+    /// The decision log, if one is configured.
+    pub trail: Option<Arc<AuditTrail>>,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+    config: ServiceConfig,
+    slots: Semaphore,
+}
+
+/// Builds the router.
+pub fn router(
+    store: Arc<BundleStore>,
+    trail: Option<Arc<AuditTrail>>,
+    metrics: Arc<Metrics>,
+    config: ServiceConfig,
+) -> Router {
+    let state = Arc::new(AppState {
+        store,
+        trail,
+        metrics,
+        slots: Semaphore::new(config.max_concurrency.max(1)),
+        config: config.clone(),
+    });
+    let v1 = Router::new()
+        .route("/v1/select", post(select))
+        .route("/v1/bundle", get(bundle_status))
+        .route("/v1/decisions/{id}", get(decision_by_id))
+        .route("/v1/schemas/{kind}", get(schema))
+        .layer(middleware::from_fn_with_state(state.clone(), authorize));
+    Router::new()
+        .merge(v1)
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint; see schemas/openapi.json",
+            )
+        })
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+/// A JSON error body: `{"error": code, "message": …}`.
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({"error": code, "message": message.into()})),
+    )
+        .into_response()
+}
+
+fn retry_later(message: &str) -> Response {
+    let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+fn invalid(errors: &[Diagnostic]) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": "invalid_task", "errors": errors})),
+    )
+        .into_response()
+}
+
+async fn request_id(req: Request, next: Next) -> Response {
+    use tracing::Instrument as _;
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_string);
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut res = async move {
+        let res = next.run(req).await;
+        tracing::info!(status = res.status().as_u16(), "response");
+        res
+    }
+    .instrument(span)
+    .await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Constant-time equality of two byte strings (the length is not secret).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn authorize(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Some(token) = &state.config.token {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            let mut r = error(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid bearer token is required",
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
+    next.run(req).await
+}
+
+#[derive(Debug, Deserialize)]
+struct SelectQuery {
+    top: Option<usize>,
+    #[serde(default)]
+    explain: bool,
+}
+
+/// The decision as `arbiter select --format json` prints it.
+pub fn decision_json(d: &Decision) -> String {
+    let mut s = serde_json::to_string_pretty(d).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn syntax_of(headers: &HeaderMap) -> Result<Syntax, Response> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "application/json" | "" => Ok(Syntax::Json),
+        "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => Ok(Syntax::Yaml),
+        other => Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "Content-Type `{other}` is not accepted: send application/json or application/yaml"
+            ),
+        )),
+    }
+}
+
+async fn select(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<SelectQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let syntax = match syntax_of(&headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return invalid(&[Diagnostic::new("", "the body is not UTF-8 text")]);
+    };
+    let task = match load::task_from_str(text, syntax, "<request>") {
+        Ok(t) => t,
+        Err(e) => {
+            state.metrics.decision("invalid", started.elapsed());
+            return match e {
+                LoadError::Io { .. } => {
+                    error(StatusCode::BAD_REQUEST, "invalid_task", e.to_string())
+                }
+                _ => invalid(&e.diagnostics()),
+            };
+        }
+    };
+    let deadline = started + state.config.deadline;
+    let permit = match tokio::time::timeout_at(deadline.into(), state.slots.acquire()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            state.metrics.decision("overloaded", started.elapsed());
+            return retry_later("too many decisions in progress; retry shortly");
+        }
+    };
+    let Some(bundle) = state.store.snapshot() else {
+        return retry_later("no bundle is active yet");
+    };
+    let worker_state = state.clone();
+    let job = tokio::task::spawn_blocking(move || {
+        let decided = decide(&bundle, task);
+        if let (Ok(d), Some(trail)) = (&decided, &worker_state.trail) {
+            trail.record(&bundle, d).map_err(|e| e.to_string())?;
+        }
+        Ok::<_, String>(decided)
+    });
+    let result = tokio::time::timeout_at(deadline.into(), job).await;
+    drop(permit);
+    let decided = match result {
+        Err(_) => {
+            state.metrics.decision("timeout", started.elapsed());
+            return retry_later("the decision did not finish within the deadline");
+        }
+        Ok(Err(join)) => {
+            tracing::error!("decision worker failed: {join}");
+            state.metrics.decision("error", started.elapsed());
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the decision could not be made",
+            );
+        }
+        Ok(Ok(Err(log_error))) => {
+            tracing::error!("decision log: {log_error}");
+            state.metrics.decision("error", started.elapsed());
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "not_recorded",
+                "the decision could not be recorded in the decision log",
+            );
+        }
+        Ok(Ok(Ok(decided))) => decided,
+    };
+    let mut d = match decided {
+        Ok(d) => d,
+        Err(e) => {
+            state.metrics.decision("invalid", started.elapsed());
+            let path = match e {
+                DecideError::TaskWeightsNotAllowed { .. }
+                | DecideError::UnknownCriterion { .. } => "/weights",
+                _ => "",
+            };
+            return invalid(&[Diagnostic::new(path, e.to_string())]);
+        }
+    };
+    for err in &d.errors {
+        state.metrics.script_error(&err.criterion);
+    }
+    let outcome = match d.outcome {
+        Outcome::Chosen => "chosen",
+        Outcome::AllVetoed => "all_vetoed",
+        Outcome::Failed => "failed",
+    };
+    state.metrics.decision(outcome, started.elapsed());
+    if let Some(n) = q.top {
+        d.ranking.truncate(n);
+    }
+    let status = if d.outcome == Outcome::Failed {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    };
+    let body = if q.explain {
+        let explained =
+            json!({"decision": d, "explanation": arbiter_audit::explain::explain(&d, false)});
+        let mut s = serde_json::to_string_pretty(&explained).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        decision_json(&d)
+    };
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
+    let store = &state.store;
+    let active = store.snapshot();
+    let c = &store.counters;
+    let failure = store.last_failure().map(|f| {
+        json!({
+            "at": humantime_rfc3339(f.at),
+            "hash": f.hash,
+            "file": f.file,
+            "line": f.line,
+            "column": f.column,
+            "message": f.message,
+        })
+    });
+    Json(json!({
+        "name": active.as_ref().map(|b| b.manifest.name.clone()),
+        "version": active.as_ref().map(|b| b.manifest.version.clone()),
+        "hash": active.as_ref().map(|b| b.hash.clone()),
+        "catalog_hash": active.as_ref().map(|b| b.catalog_hash.clone()),
+        "models": active.as_ref().map(|b| b.catalog.models.len()),
+        "generation": store.generation(),
+        "loaded_at": store.loaded_at().map(humantime_rfc3339),
+        "reloads": {
+            "activated": c.activated.load(std::sync::atomic::Ordering::Relaxed),
+            "rejected": c.rejected.load(std::sync::atomic::Ordering::Relaxed),
+            "unchanged": c.unchanged.load(std::sync::atomic::Ordering::Relaxed),
+        },
+        "last_failure": failure,
+    }))
+    .into_response()
+}
+
+fn humantime_rfc3339(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+async fn decision_by_id(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let Some(trail) = state.trail.clone() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "no_log",
+            "this service keeps no decision log (start it with --log)",
+        );
+    };
+    let found = tokio::task::spawn_blocking(move || {
+        arbiter_audit::log::read_records(trail.log.path())
+            .map(|rs| rs.into_iter().find(|r| r.decision_id() == id))
+    })
+    .await;
+    match found {
+        Ok(Ok(Some(record))) => Json(record).into_response(),
+        Ok(Ok(None)) => error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no decision with this id in the log",
+        ),
+        _ => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the decision log could not be read",
+        ),
+    }
+}
+
+async fn schema(Path(kind): Path<String>) -> Response {
+    match SchemaKind::from_name(&kind) {
+        Some(k) => (
+            [(header::CONTENT_TYPE, "application/schema+json")],
+            k.generate_pretty(),
+        )
+            .into_response(),
+        None => {
+            let names: Vec<&str> = SchemaKind::ALL.iter().map(|k| k.name()).collect();
+            error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no schema `{kind}`; known: {}", names.join(", ")),
+            )
+        }
+    }
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.snapshot() {
+        Some(b) => (
+            StatusCode::OK,
+            format!(
+                "ready: {} {} ({})\n",
+                b.manifest.name, b.manifest.version, b.hash
+            ),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: no bundle is active yet\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    let body = state.metrics.render(&state.store);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        Body::from(body),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

@@ -1,0 +1,352 @@
+//! The router without sockets: every endpoint and every error status.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arbiter_audit::{AuditTrail, Sync};
+use arbiter_engine::store::BundleStore;
+use arbiter_server::{Metrics, ServiceConfig, router};
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt as _;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn loaded_store() -> Arc<BundleStore> {
+    let store = Arc::new(BundleStore::new(repo().join("policies"), None));
+    store.reload();
+    assert!(store.snapshot().is_some());
+    store
+}
+
+fn app(store: Arc<BundleStore>, trail: Option<AuditTrail>, config: ServiceConfig) -> Router {
+    router(
+        store,
+        trail.map(Arc::new),
+        Arc::new(Metrics::default()),
+        config,
+    )
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = to_bytes(body, usize::MAX).await.unwrap();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).to_string(),
+    )
+}
+
+fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(repo().join("examples/tasks").join(name)).unwrap()
+}
+
+#[tokio::test]
+async fn select_answers_a_json_or_yaml_task_with_the_decision() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    let (status, headers, body) = send(
+        &app,
+        post(
+            "/v1/select",
+            "application/json",
+            example("chinese-reading-comprehension.json"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(headers.contains_key("x-request-id"));
+    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(arbiter_engine::SchemaKind::Decision.validate(&d).is_empty());
+    assert!(d["chosen"].as_str().unwrap().starts_with("hfl/"));
+
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/v1/select?top=2&explain=true",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["decision"]["ranking"].as_array().unwrap().len(), 2);
+    assert!(
+        v["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("was chosen because")
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_task_gets_400_listing_every_error_with_its_pointer() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    let task = std::fs::read_to_string(repo().join("tests/cases/invalid/four-errors-at-once.yaml"))
+        .unwrap();
+    let (status, _, body) = send(&app, post("/v1/select", "application/yaml", task)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let paths: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["/task", "/languages", "/data/labeled_examples", ""]);
+
+    let (status, _, body) = send(&app, post("/v1/select", "application/json", "{\"name\": ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("invalid JSON"), "{body}");
+
+    let weights = "{\"name\":\"t\",\"task\":\"ner\",\"languages\":[\"en\"],\"data\":{\"labeled_examples\":5},\"weights\":{\"colour\":1}}";
+    let (status, _, body) = send(&app, post("/v1/select", "application/json", weights)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("\"/weights\""), "{body}");
+}
+
+#[tokio::test]
+async fn limits_and_media_types() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    let big = vec![b'a'; 2 << 20];
+    let (status, _, body) = send(&app, post("/v1/select", "application/json", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let (status, _, body) = send(&app, post("/v1/select", "text/plain", "hello")).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(body.contains("application/yaml"), "{body}");
+    let (status, _, _) = send(&app, get("/v1/nothing")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, get("/v1/select")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn every_model_vetoed_is_200_with_chosen_null() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    let task = "name: impossible\ntask: translation\nlanguages: [en, sw]\ndata: {labeled_examples: 10}\nresources: {deployment: mobile, max_memory_mb: 50}\n";
+    let (status, _, body) = send(&app, post("/v1/select", "application/yaml", task)).await;
+    assert_eq!(status, StatusCode::OK);
+    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(d["chosen"].is_null());
+    assert!(!d["rejected"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn readiness_follows_the_first_good_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(BundleStore::new(dir.path().join("none-yet"), None));
+    let app = app(store.clone(), None, ServiceConfig::default());
+    let (status, _, _) = send(&app, get("/readyz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, _, _) = send(&app, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, _) = send(
+        &app,
+        post(
+            "/v1/select",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    store.reload(); // the folder does not exist: rejected, still not ready
+    let (status, _, body) = send(&app, get("/v1/bundle")).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["generation"], 0);
+    assert_eq!(v["reloads"]["rejected"], 1);
+    assert!(
+        v["last_failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read")
+    );
+
+    std::fs::create_dir_all(dir.path().join("none-yet")).unwrap();
+    for entry in ["bundle.toml", "catalog.yaml", "criteria", "tests"] {
+        std::os::unix::fs::symlink(
+            repo().join("tests/bundles/tiny").join(entry),
+            dir.path().join("none-yet").join(entry),
+        )
+        .unwrap();
+    }
+    store.reload();
+    let (status, _, _) = send(&app, get("/readyz")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, body) = send(&app, get("/v1/bundle")).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["name"], "tiny");
+    assert_eq!(v["generation"], 1);
+    assert!(v["loaded_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn the_bearer_token_guards_v1_but_not_health() {
+    let config = ServiceConfig {
+        token: Some("s3cret".into()),
+        ..ServiceConfig::default()
+    };
+    let app = app(loaded_store(), None, config);
+    let (status, headers, body) = send(&app, get("/v1/bundle")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+    assert!(!body.contains("panicked") && !body.contains("src/"));
+    let wrong = Request::get("/v1/bundle")
+        .header(header::AUTHORIZATION, "Bearer s3creT")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, wrong).await.0, StatusCode::UNAUTHORIZED);
+    let right = Request::get("/v1/bundle")
+        .header(header::AUTHORIZATION, "Bearer s3cret")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&app, right).await.0, StatusCode::OK);
+    for open in ["/healthz", "/readyz", "/metrics"] {
+        assert_eq!(send(&app, get(open)).await.0, StatusCode::OK, "{open}");
+    }
+}
+
+#[tokio::test]
+async fn schemas_and_logged_decisions_are_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = AuditTrail::open(&dir.path().join("d.log"), Sync::Always).unwrap();
+    let app = app(loaded_store(), Some(trail), ServiceConfig::default());
+    let (status, _, body) = send(&app, get("/v1/schemas/task")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, arbiter_engine::SchemaKind::Task.generate_pretty());
+    assert_eq!(
+        send(&app, get("/v1/schemas/nonsense")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let (_, _, body) = send(
+        &app,
+        post(
+            "/v1/select",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["decision_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, body) = send(&app, get(&format!("/v1/decisions/{id}"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let record: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(record["seq"], 1);
+    assert_eq!(record["decision"]["decision_id"], id.as_str());
+    assert_eq!(
+        send(&app, get("/v1/decisions/unknown")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    let no_log = self::app(loaded_store(), None, ServiceConfig::default());
+    let (status, _, body) = send(&no_log, get(&format!("/v1/decisions/{id}"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("no decision log"), "{body}");
+}
+
+#[tokio::test]
+async fn past_the_deadline_the_answer_is_503_with_retry_after() {
+    let config = ServiceConfig {
+        deadline: Duration::from_micros(1),
+        max_concurrency: 1,
+        ..ServiceConfig::default()
+    };
+    let app = app(loaded_store(), None, config);
+    let (status, headers, body) = send(
+        &app,
+        post(
+            "/v1/select",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+}
+
+/// A minimal check of the Prometheus text format: comments, or `name{labels} value`.
+fn parses_as_prometheus(text: &str) -> Result<(), String> {
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').ok_or(format!("no value: {line}"))?;
+        value
+            .parse::<f64>()
+            .map_err(|_| format!("bad value: {line}"))?;
+        let name = series.split('{').next().unwrap_or("");
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        {
+            return Err(format!("bad metric name: {line}"));
+        }
+        if let Some(labels) = series.strip_prefix(name) {
+            if !labels.is_empty() && !(labels.starts_with('{') && labels.ends_with('}')) {
+                return Err(format!("bad labels: {line}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn metrics_parse_as_prometheus_text() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    send(
+        &app,
+        post(
+            "/v1/select",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    send(&app, post("/v1/select", "application/yaml", "name: x")).await;
+    let (status, headers, body) = send(&app, get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    parses_as_prometheus(&body).unwrap();
+    for needle in [
+        "arbiter_decisions_total{outcome=\"chosen\"} 1",
+        "arbiter_decisions_total{outcome=\"invalid\"} 1",
+        "arbiter_decision_duration_seconds_count 2",
+        "arbiter_reloads_total{result=\"activated\"} 1",
+        "arbiter_bundle_generation 1",
+    ] {
+        assert!(body.contains(needle), "missing {needle}:\n{body}");
+    }
+    assert!(parses_as_prometheus("bad line").is_err());
+}

@@ -192,7 +192,8 @@ pub fn decision_json(d: &Decision) -> String {
     s
 }
 
-fn syntax_of(headers: &HeaderMap) -> Result<Syntax, Response> {
+/// The syntax a Content-Type announces, or the refusal message.
+fn syntax_of(headers: &HeaderMap) -> Result<Syntax, String> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -225,7 +226,13 @@ async fn select(
     let started = Instant::now();
     let syntax = match syntax_of(&headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(message) => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                message,
+            );
+        }
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return invalid(&[Diagnostic::new("", "the body is not UTF-8 text")]);

@@ -207,12 +207,8 @@ fn syntax_of(headers: &HeaderMap) -> Result<Syntax, String> {
     match mime.as_str() {
         "application/json" | "" => Ok(Syntax::Json),
         "application/yaml" | "application/x-yaml" | "text/yaml" | "text/x-yaml" => Ok(Syntax::Yaml),
-        other => Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "Content-Type `{other}` is not accepted: send application/json or application/yaml"
-            ),
+        other => Err(format!(
+            "Content-Type `{other}` is not accepted: send application/json or application/yaml"
         )),
     }
 }

@@ -308,10 +308,9 @@ fn parses_as_prometheus(text: &str) -> Result<(), String> {
         {
             return Err(format!("bad metric name: {line}"));
         }
-        if let Some(labels) = series.strip_prefix(name) {
-            if !labels.is_empty() && !(labels.starts_with('{') && labels.ends_with('}')) {
-                return Err(format!("bad labels: {line}"));
-            }
+        let labels = &series[name.len()..];
+        if !(labels.is_empty() || labels.starts_with('{') && labels.ends_with('}')) {
+            return Err(format!("bad labels: {line}"));
         }
     }
     Ok(())

@@ -761,3 +761,208 @@ fn a_writer_killed_mid_stream_leaves_a_log_whose_complete_records_verify() {
     let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+// ---------------------------------------------------------------------------------------------
+// serve, end to end: the real binary on a free loopback port, driven by a real HTTP client
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(repo())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into()
+    }
+
+    fn post(&self, path: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+        let mut res = Self::agent()
+            .post(&format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .send(body)
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.body_mut().read_to_string().unwrap(),
+        )
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut res = Self::agent()
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.body_mut().read_to_string().unwrap(),
+        )
+    }
+
+    fn terminate(&self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn content_type(task: &str) -> &'static str {
+    if task.ends_with(".json") {
+        "application/json"
+    } else {
+        "application/yaml"
+    }
+}
+
+#[test]
+fn cli_and_http_give_the_same_decisions() {
+    let server = Server::start(&["--bundle", "policies"]);
+    let mut tasks = example_tasks();
+    tasks.push("examples/tasks/chinese-reading-comprehension.json".into());
+    for task in tasks {
+        let body = std::fs::read(repo().join(&task)).unwrap();
+        let (status, http) = server.post("/v1/select", content_type(&task), &body);
+        assert_eq!(status, 200, "{task}: {http}");
+        let cli =
+            String::from_utf8(arbiter(&["select", &task, "--format", "json"]).stdout).unwrap();
+        let strip = |s: &str| -> String {
+            s.lines()
+                .filter(|l| {
+                    !l.starts_with("  \"decision_id\"") && !l.starts_with("  \"created_at\"")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&http), strip(&cli), "{task}: CLI and HTTP differ");
+    }
+    let invalid =
+        std::fs::read(repo().join("tests/cases/invalid/four-errors-at-once.yaml")).unwrap();
+    let (status, body) = server.post("/v1/select", "application/yaml", &invalid);
+    assert_eq!(status, 400);
+    for pointer in [
+        "\"/task\"",
+        "\"/languages\"",
+        "\"/data/labeled_examples\"",
+        "`colour`",
+    ] {
+        assert!(body.contains(pointer), "{body}");
+    }
+    let (status, _) = server.post("/v1/select", "application/json", &vec![b' '; 2 << 20]);
+    assert_eq!(status, 413);
+}
+
+#[test]
+fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    copy_dir(&repo().join("tests/bundles/tiny"), &bundle);
+    // A deliberately slow criterion, so that a request is in flight when SIGTERM arrives.
+    std::fs::write(
+        bundle.join("criteria/slow.rhai"),
+        "fn evaluate(task, model) {\n    let i = 0;\n    while i < 400000 { i += 1; }\n    score(0.5, \"slow\")\n}\n",
+    )
+    .unwrap();
+    let mut manifest = std::fs::read_to_string(bundle.join("bundle.toml")).unwrap();
+    manifest = manifest.replace(
+        "catalog = \"catalog.yaml\"",
+        "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 100000000\ntimeout_ms = 30000",
+    );
+    manifest.push_str(
+        "\n[[criterion]]\nname = \"slow\"\nscript = \"criteria/slow.rhai\"\nweight = 1.0\n",
+    );
+    std::fs::write(bundle.join("bundle.toml"), manifest).unwrap();
+    let log = dir.path().join("decisions.log");
+    let server = Server::start(&[
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(server.get("/readyz").0, 200);
+    let task = std::fs::read(repo().join(TINY_TASK)).unwrap();
+
+    // A reload while serving.
+    let (_, before) = server.get("/v1/bundle");
+    assert!(before.contains("\"generation\":1"), "{before}");
+    std::fs::write(bundle.join("criteria/version.rhai"), version_script("v2")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !server.get("/v1/bundle").1.contains("\"generation\":2") {
+        assert!(std::time::Instant::now() < deadline, "no reload");
+        let (status, _) = server.post("/v1/select", "application/yaml", &task);
+        assert_eq!(status, 200, "a request failed during the reload");
+    }
+    let (_, body) = server.post("/v1/select", "application/yaml", &task);
+    assert!(
+        body.contains("\"v2\""),
+        "the reloaded bundle does not serve: {body}"
+    );
+
+    // SIGTERM during a request: it still completes, then the process exits cleanly.
+    let base = server.base.clone();
+    let in_flight = std::thread::spawn(move || {
+        let mut res = Server::agent()
+            .post(&format!("{base}/v1/select"))
+            .header("content-type", "application/yaml")
+            .send(&task)
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.body_mut().read_to_string().unwrap(),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    server.terminate();
+    let (status, body) = in_flight.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    let mut server = server;
+    let exit = server.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let id = json_str(&body, "decision_id");
+    let out = arbiter(&["audit", "show", log.to_str().unwrap(), &id]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the in-flight decision was not logged: {}",
+        text(&out)
+    );
+}
+
+fn json_str(body: &str, key: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body).unwrap()[key]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

@@ -92,12 +92,15 @@ impl Archive {
             return Ok(());
         }
         std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        // A name no other writer uses, in this process or another: concurrent decisions with a
+        // new bundle all try to store it, and the first rename wins.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = self.dir.join(format!(
-            ".tmp-{}-{}",
+            ".tmp-{}-{}-{n}",
             hex_of(&bundle.hash),
             std::process::id()
         ));
-        let _ = std::fs::remove_dir_all(&tmp);
         for (rel, bytes) in &bundle.files.0 {
             let path = tmp.join(rel);
             if let Some(parent) = path.parent() {
@@ -105,13 +108,14 @@ impl Archive {
             }
             std::fs::write(&path, bytes).map_err(io(&path))?;
         }
-        match std::fs::rename(&tmp, &target) {
+        let renamed = std::fs::rename(&tmp, &target);
+        if renamed.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        match renamed {
             Ok(()) => Ok(()),
             // Another writer stored the same bundle first: same hash, same content.
-            Err(_) if target.is_dir() => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                Ok(())
-            }
+            Err(_) if target.is_dir() => Ok(()),
             Err(e) => Err(ArchiveError::Io {
                 path: target,
                 source: e,

@@ -331,3 +331,37 @@ fn redacted_fields_are_masked_but_hashed() {
         Replay::Skipped(_)
     ));
 }
+
+/// Regression: concurrent decisions with a bundle new to the archive all store it at once; a
+/// shared temporary folder made some of them fail (500 "not_recorded" under load).
+#[test]
+fn concurrent_stores_of_a_new_bundle_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let trail = Arc::new(AuditTrail::open(&path, Sync::Batch(100)).unwrap());
+    let bundle = Arc::new(default_bundle());
+    let d = Arc::new(decide(&bundle, example_tasks().remove(0)).unwrap());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (trail, bundle, d) = (trail.clone(), bundle.clone(), d.clone());
+            std::thread::spawn(move || {
+                trail
+                    .record(&bundle, &d)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+    let entries: Vec<_> = std::fs::read_dir(trail.archive.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        1,
+        "one stored bundle and no leftovers: {entries:?}"
+    );
+}

@@ -572,7 +572,11 @@ fn watch_reloads_after_every_kind_of_save() {
     w.expect("reloaded:");
     // A catalog edit.
     let catalog = std::fs::read_to_string(b.join("catalog.yaml")).unwrap();
-    std::fs::write(b.join("catalog.yaml"), catalog.replacen("parameters_m: 110", "parameters_m: 120", 1)).unwrap();
+    std::fs::write(
+        b.join("catalog.yaml"),
+        catalog.replacen("parameters_m: 110", "parameters_m: 120", 1),
+    )
+    .unwrap();
     w.expect("reloaded:");
     // A catalog edit that changes the choice: the golden case pins x/first, so it is refused
     // with the case named, and the old choice keeps serving.

@@ -101,12 +101,12 @@ impl Archive {
             hex_of(&bundle.hash),
             std::process::id()
         ));
-        for (rel, bytes) in &bundle.files.0 {
-            let path = tmp.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(io(parent))?;
-            }
-            std::fs::write(&path, bytes).map_err(io(&path))?;
+        if let Err(e) = bundle.files.write_to(&tmp) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(ArchiveError::Io {
+                path: tmp,
+                source: e,
+            });
         }
         let renamed = std::fs::rename(&tmp, &target);
         if renamed.is_err() {

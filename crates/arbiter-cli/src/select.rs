@@ -52,6 +52,20 @@ pub enum LogSync {
     Batch,
 }
 
+impl LogSync {
+    /// Opens the audit trail at `path` with this durability, if a path is given.
+    pub fn open(
+        self,
+        path: Option<&std::path::Path>,
+    ) -> Result<Option<AuditTrail>, arbiter_audit::LogError> {
+        let sync = match self {
+            LogSync::Always => Sync::Always,
+            LogSync::Batch => Sync::Batch(64),
+        };
+        path.map(|p| AuditTrail::open(p, sync)).transpose()
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
     /// A table for terminals.
@@ -77,20 +91,11 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let trail = match &args.log {
-        None => None,
-        Some(path) => {
-            let sync = match args.log_sync {
-                LogSync::Always => Sync::Always,
-                LogSync::Batch => Sync::Batch(64),
-            };
-            match AuditTrail::open(path, sync) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(exit::NOT_RECORDED);
-                }
-            }
+    let trail = match args.log_sync.open(args.log.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::NOT_RECORDED);
         }
     };
     let started = std::time::Instant::now();

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arbiter_audit::{AuditTrail, Sync};
 use arbiter_engine::store::{BundleStore, ReloadOutcome};
 use arbiter_server::serve::{self, ServeOptions};
 use arbiter_server::{ServiceConfig, WatchConfig, WatchMode};
@@ -110,20 +109,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             (store, None)
         }
     };
-    let trail = match &args.log {
-        None => None,
-        Some(path) => {
-            let sync = match args.log_sync {
-                LogSync::Always => Sync::Always,
-                LogSync::Batch => Sync::Batch(64),
-            };
-            match AuditTrail::open(path, sync) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(exit::NOT_RECORDED);
-                }
-            }
+    let trail = match args.log_sync.open(args.log.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::NOT_RECORDED);
         }
     };
     let mut config = ServiceConfig {

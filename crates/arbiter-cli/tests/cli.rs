@@ -151,16 +151,10 @@ fn stable(mut v: serde_json::Value) -> serde_json::Value {
 
 /// Copies a folder, following symbolic links, so a test can edit a bundle.
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
+    arbiter_engine::bundle::Files::read_dir(from)
+        .unwrap()
+        .write_to(to)
+        .unwrap();
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

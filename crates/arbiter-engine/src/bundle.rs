@@ -318,6 +318,18 @@ impl Files {
         )
     }
 
+    /// Writes every file under `dir` (creating folders as needed).
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        for (rel, bytes) in &self.0 {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, bytes)?;
+        }
+        Ok(())
+    }
+
     /// The content hash: SHA-256 over every (path, length, bytes) in path order.
     pub fn hash(&self) -> String {
         let mut h = Sha256::new();

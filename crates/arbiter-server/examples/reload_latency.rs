@@ -14,16 +14,10 @@ use arbiter_engine::store::BundleStore;
 use arbiter_server::watch::{self, WatchConfig};
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
+    arbiter_engine::bundle::Files::read_dir(from)
+        .unwrap()
+        .write_to(to)
+        .unwrap();
 }
 
 fn main() {

@@ -22,16 +22,10 @@ fn repo() -> PathBuf {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
+    arbiter_engine::bundle::Files::read_dir(from)
+        .unwrap()
+        .write_to(to)
+        .unwrap();
 }
 
 fn task() -> arbiter_engine::Task {

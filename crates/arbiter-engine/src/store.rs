@@ -67,13 +67,23 @@ pub struct ReloadCounters {
     pub unchanged: AtomicU64,
 }
 
+/// The active bundle with its generation and activation time, swapped as one, so that a reader
+/// never sees a bundle with another bundle's generation.
+#[derive(Debug)]
+pub struct Active {
+    /// The bundle.
+    pub bundle: Arc<Bundle>,
+    /// How many bundles had been activated when this one was (1 for the first).
+    pub generation: u64,
+    /// When it was activated.
+    pub loaded_at: SystemTime,
+}
+
 /// The active bundle and its history.
 pub struct BundleStore {
     dir: PathBuf,
     catalog: Option<PathBuf>,
-    active: ArcSwapOption<Bundle>,
-    generation: AtomicU64,
-    loaded_at: Mutex<Option<SystemTime>>,
+    active: ArcSwapOption<Active>,
     last_failure: Mutex<Option<ReloadFailure>>,
     /// Hash of the content last refused, so that the same broken content is not retried (and
     /// reported) on every rescan.
@@ -100,8 +110,6 @@ impl BundleStore {
             dir: dir.into(),
             catalog,
             active: ArcSwapOption::empty(),
-            generation: AtomicU64::new(0),
-            loaded_at: Mutex::new(None),
             last_failure: Mutex::new(None),
             last_refused: Mutex::new(None),
             counters: ReloadCounters::default(),
@@ -121,17 +129,33 @@ impl BundleStore {
 
     /// The active bundle, if one was ever loaded. Hold on to it for a whole decision.
     pub fn snapshot(&self) -> Option<Arc<Bundle>> {
+        self.active.load().as_ref().map(|a| a.bundle.clone())
+    }
+
+    /// The active bundle with its generation and activation time, read together.
+    pub fn active(&self) -> Option<Arc<Active>> {
         self.active.load_full()
     }
 
     /// How many bundles have been activated (0 before the first).
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.active.load().as_ref().map_or(0, |a| a.generation)
     }
 
     /// When the active bundle was activated.
     pub fn loaded_at(&self) -> Option<SystemTime> {
-        self.loaded_at.lock().ok().and_then(|g| *g)
+        self.active.load().as_ref().map(|a| a.loaded_at)
+    }
+
+    /// Makes `bundle` the active one; called with the reload lock held.
+    fn install(&self, bundle: Bundle) -> u64 {
+        let generation = self.generation() + 1;
+        self.active.store(Some(Arc::new(Active {
+            bundle: Arc::new(bundle),
+            generation,
+            loaded_at: SystemTime::now(),
+        })));
+        generation
     }
 
     /// The most recent refused reload, if any (kept after later successes, for the record).
@@ -202,11 +226,7 @@ impl BundleStore {
         if let Err(e) = check_golden_cases(&bundle) {
             return reject(hash, &e);
         }
-        self.active.store(Some(Arc::new(bundle)));
-        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        if let Ok(mut g) = self.loaded_at.lock() {
-            *g = Some(SystemTime::now());
-        }
+        let generation = self.install(bundle);
         ReloadOutcome::Activated {
             hash,
             generation,
@@ -238,12 +258,8 @@ impl BundleStore {
         }
         let hash = bundle.hash.clone();
         let previous = self.snapshot().map(|b| b.hash.clone());
-        self.active.store(Some(Arc::new(bundle)));
-        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let generation = self.install(bundle);
         self.counters.activated.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut g) = self.loaded_at.lock() {
-            *g = Some(SystemTime::now());
-        }
         ReloadOutcome::Activated {
             hash,
             generation,

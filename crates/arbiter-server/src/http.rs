@@ -334,7 +334,9 @@ async fn select(
 
 async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
     let store = &state.store;
-    let active = store.snapshot();
+    // One read, so that name, hash and generation belong to the same bundle.
+    let active = store.active();
+    let bundle = active.as_ref().map(|a| &a.bundle);
     let c = &store.counters;
     let failure = store.last_failure().map(|f| {
         json!({
@@ -347,13 +349,13 @@ async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
         })
     });
     Json(json!({
-        "name": active.as_ref().map(|b| b.manifest.name.clone()),
-        "version": active.as_ref().map(|b| b.manifest.version.clone()),
-        "hash": active.as_ref().map(|b| b.hash.clone()),
-        "catalog_hash": active.as_ref().map(|b| b.catalog_hash.clone()),
-        "models": active.as_ref().map(|b| b.catalog.models.len()),
-        "generation": store.generation(),
-        "loaded_at": store.loaded_at().map(humantime_rfc3339),
+        "name": bundle.map(|b| b.manifest.name.clone()),
+        "version": bundle.map(|b| b.manifest.version.clone()),
+        "hash": bundle.map(|b| b.hash.clone()),
+        "catalog_hash": bundle.map(|b| b.catalog_hash.clone()),
+        "models": bundle.map(|b| b.catalog.models.len()),
+        "generation": active.as_ref().map_or(0, |a| a.generation),
+        "loaded_at": active.as_ref().map(|a| humantime_rfc3339(a.loaded_at)),
         "reloads": {
             "activated": c.activated.load(std::sync::atomic::Ordering::Relaxed),
             "rejected": c.rejected.load(std::sync::atomic::Ordering::Relaxed),

@@ -225,8 +225,8 @@ fn a_new_criterion_with_its_manifest_entry_reloads() {
     std::fs::write(f.path("bundle.toml"), manifest).unwrap();
     wait_until("the new criterion", || {
         f.store
-            .snapshot()
-            .is_some_and(|b| b.criteria.iter().any(|c| c.name == "depth"))
+            .active()
+            .is_some_and(|a| a.bundle.criteria.iter().any(|c| c.name == "depth"))
     });
     assert!(f.store.generation() > g);
 }

@@ -155,6 +155,25 @@ pub fn explain(d: &Decision, top: usize, md: bool) -> String {
             }
         }
     }
+    let ranges = arbiter_engine::sensitivity::weight_ranges(d);
+    if !ranges.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{h}weight sensitivity (each weight alone; the others fixed)"
+        );
+        for r in ranges {
+            let high = r.high.map_or("∞".to_string(), |h| format!("{h:.2}"));
+            let next = r.next.map(|m| format!(", then {m}")).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "{li}{:<12} {} stays chosen for weights in [{:.2}, {high}] (now {}){next}",
+                r.criterion,
+                d.chosen.as_deref().unwrap_or("?"),
+                r.low,
+                r.weight
+            );
+        }
+    }
     if !d.rejected.is_empty() {
         let _ = writeln!(s, "\n{h}vetoed ({} vetoes)", d.rejected.len());
         for v in &d.rejected {

@@ -225,6 +225,10 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
     let t = text(&out);
     assert!(t.contains("vetoed ("), "{t}");
     assert!(
+        t.contains("weight sensitivity") && t.contains("stays chosen for weights in ["),
+        "{t}"
+    );
+    assert!(
         t.contains("google-bert/bert-base-uncased — resources: needs about 444 MB"),
         "{t}"
     );

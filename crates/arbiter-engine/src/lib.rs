@@ -6,7 +6,8 @@
 //! - [`cost`]: compute, memory and latency estimates from a model's architecture.
 //! - [`bundle`]: manifest, catalog and scripts loaded and checked as one; [`host`]: the Rhai
 //!   sandbox; [`decide`]: evaluation and combination into a [`Decision`]; [`golden`]: a
-//!   bundle's own test cases.
+//!   bundle's own test cases; [`sensitivity`]: how far each weight may move before the choice
+//!   changes.
 //!
 //! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
 
@@ -21,6 +22,7 @@ pub mod lang;
 pub mod load;
 mod locate;
 pub mod schema;
+pub mod sensitivity;
 pub mod store;
 pub mod task;
 

@@ -239,3 +239,32 @@ pub fn why_not(d: &Decision, model: &str, md: bool) -> String {
     }
     s
 }
+
+/// The counterfactuals, one per field that can change the choice.
+pub fn what_if(
+    d: &Decision,
+    found: &[arbiter_engine::counterfactual::Counterfactual],
+    md: bool,
+) -> String {
+    let mut s = String::new();
+    let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
+    let now = d.chosen.as_deref().unwrap_or("nothing");
+    let _ = writeln!(s, "\n{h}what if (now: {now})");
+    if found.is_empty() {
+        let _ = writeln!(
+            s,
+            "{li}no single change of a budget, the data volume, the deployment or the sequence length tried changes the choice"
+        );
+    }
+    for c in found {
+        let _ = writeln!(
+            s,
+            "{li}with {} = {} (now {}): {}",
+            c.field,
+            c.to,
+            c.from,
+            c.chosen.as_deref().unwrap_or("nothing would be chosen")
+        );
+    }
+    s
+}

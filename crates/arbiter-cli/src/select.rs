@@ -31,6 +31,10 @@ pub struct SelectArgs {
     /// Explain why MODEL was not chosen: its vetoes, or its gap to the winner per criterion.
     #[arg(long, value_name = "MODEL")]
     why_not: Option<String>,
+    /// What if: for each task field, the nearest value that would change the choice, and what
+    /// would be chosen then (each value tried is a full decision).
+    #[arg(long)]
+    what_if: bool,
     /// Append the decision to this tamper-evident log (its bundle goes to FILE.bundles/).
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
@@ -161,6 +165,11 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             }
             if let Some(model) = &args.why_not {
                 s.push_str(&render::why_not(&decision, model, md));
+            }
+            if args.what_if {
+                let found =
+                    arbiter_engine::counterfactual::counterfactuals(&bundle, &decision.task, 60);
+                s.push_str(&render::what_if(&decision, &found, md));
             }
             s
         }

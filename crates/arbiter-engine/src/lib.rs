@@ -7,13 +7,14 @@
 //! - [`bundle`]: manifest, catalog and scripts loaded and checked as one; [`host`]: the Rhai
 //!   sandbox; [`decide`]: evaluation and combination into a [`Decision`]; [`golden`]: a
 //!   bundle's own test cases; [`sensitivity`]: how far each weight may move before the choice
-//!   changes.
+//!   changes; [`counterfactual`]: the nearest value of each task field that would change it.
 //!
 //! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
 
 pub mod bundle;
 pub mod catalog;
 pub mod cost;
+pub mod counterfactual;
 pub mod decide;
 pub mod diagnostic;
 pub mod golden;

@@ -12,7 +12,7 @@
 //! serialised by a mutex; a second process is refused by an advisory lock on the log file.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -124,6 +124,8 @@ pub enum Sync {
 
 struct Inner {
     file: File,
+    /// Bytes of complete records: where a failed append is rolled back to.
+    len: u64,
     seq: u64,
     last_hash: String,
     unsynced: u32,
@@ -168,29 +170,62 @@ impl DecisionLog {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(io)?;
-        let complete = text.rfind('\n').map_or(0, |i| i + 1);
-        if complete < text.len() {
-            tracing::warn!(log = %path.display(), bytes = text.len() - complete, "decision log: cutting off a truncated last record");
-            file.set_len(complete as u64).map_err(io)?;
-            file.seek(SeekFrom::End(0)).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let mut complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if complete < bytes.len() {
+            let tail = &bytes[complete..];
+            if sound_record(tail).is_ok() {
+                // A whole record without its newline: keep it, end the line.
+                file.write_all(b"\n").map_err(io)?;
+                complete = bytes.len() + 1;
+                bytes.push(b'\n');
+            } else {
+                // A record torn by a crash mid-write, never acknowledged: set it aside, so the
+                // chain continues from the last complete record and nothing is destroyed.
+                let mut torn = path.as_os_str().to_os_string();
+                torn.push(".torn");
+                let torn = PathBuf::from(torn);
+                let saved = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&torn)
+                    .and_then(|mut f| {
+                        f.write_all(tail)
+                            .and_then(|()| f.write_all(b"\n"))
+                            .and_then(|()| f.sync_data())
+                    });
+                saved.map_err(|source| LogError::Io {
+                    path: torn.clone(),
+                    source,
+                })?;
+                tracing::warn!(log = %path.display(), bytes = tail.len(), torn = %torn.display(), "decision log: a torn last record was moved aside");
+                file.set_len(complete as u64).map_err(io)?;
+                file.seek(SeekFrom::End(0)).map_err(io)?;
+                bytes.truncate(complete);
+            }
         }
-        let (seq, last_hash) = match text[..complete].lines().last() {
+        let last = bytes[..complete]
+            .split(|b| *b == b'\n')
+            .rev()
+            .find(|l| !l.is_empty());
+        let (seq, last_hash) = match last {
             None => (0, GENESIS.to_string()),
             Some(line) => {
-                let r: Record = serde_json::from_str(line).map_err(|e| LogError::Corrupt {
+                let r = sound_record(line).map_err(|why| LogError::Corrupt {
                     path: path.to_path_buf(),
-                    message: format!("the last record is not valid: {e}"),
+                    message: format!("its last record does not verify ({why})"),
                 })?;
                 (r.seq, r.hash)
             }
         };
+        let len = bytes.len() as u64;
         Ok(DecisionLog {
             path: path.to_path_buf(),
             sync,
             inner: Mutex::new(Inner {
                 file,
+                len,
                 seq,
                 last_hash,
                 unsynced: 0,
@@ -229,7 +264,10 @@ impl DecisionLog {
             path: self.path.clone(),
             message: "a writer thread panicked".into(),
         })?;
-        let seq = inner.seq + 1;
+        let seq = inner.seq.checked_add(1).ok_or_else(|| LogError::Corrupt {
+            path: self.path.clone(),
+            message: "the sequence number would overflow".into(),
+        })?;
         let mut record = serde_json::json!({
             "seq": seq,
             "prev_hash": inner.last_hash,
@@ -237,18 +275,32 @@ impl DecisionLog {
         });
         let hash = record_hash(&record);
         record["hash"] = Value::String(hash.clone());
-        let mut line = serde_json::to_string(&record)?;
+        // Records are written in canonical form, so that verify can demand it byte for byte.
+        let mut line = canonical_json(&record);
         line.push('\n');
-        inner.file.write_all(line.as_bytes()).map_err(io)?;
-        inner.unsynced += 1;
-        let due = match self.sync {
-            Sync::Always => true,
-            Sync::Batch(n) => inner.unsynced >= n.max(1),
-        };
-        if due {
-            inner.file.sync_data().map_err(io)?;
+        let written = inner.file.write_all(line.as_bytes()).and_then(|()| {
+            inner.unsynced += 1;
+            let due = match self.sync {
+                Sync::Always => true,
+                Sync::Batch(n) => inner.unsynced >= n.max(1),
+            };
+            if due {
+                inner.file.sync_data()?;
+                inner.unsynced = 0;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            // Roll back to the last complete record, so that a later append (after a full disk
+            // was cleared, say) continues a sound chain instead of gluing onto torn bytes.
+            let len = inner.len;
+            if let Err(undo) = inner.file.set_len(len) {
+                tracing::error!(log = %self.path.display(), "decision log: cannot roll back a failed append: {undo}");
+            }
             inner.unsynced = 0;
+            return Err(io(e));
         }
+        inner.len += line.len() as u64;
         inner.seq = seq;
         inner.last_hash = hash.clone();
         Ok((seq, hash))
@@ -322,7 +374,9 @@ pub enum Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Problem::Edited { line, detail } => write!(f, "record {line} was edited: {detail}"),
+            Problem::Edited { line, detail } => {
+                write!(f, "the record at line {line} was edited: {detail}")
+            }
             Problem::Deleted { line, from, to } if from == to => {
                 write!(
                     f,
@@ -363,6 +417,9 @@ pub struct Verification {
     pub verified: usize,
     /// The first problem, if any.
     pub problem: Option<Problem>,
+    /// The last record's sequence number and hash, when the whole log verified: keep it
+    /// elsewhere and compare it later to detect a rewritten or shortened log.
+    pub head: Option<(u64, String)>,
 }
 
 impl Verification {
@@ -372,34 +429,56 @@ impl Verification {
     }
 }
 
+/// Checks one line as a record: UTF-8, JSON, in canonical form (so no duplicate keys, no
+/// re-ordered keys, no stray whitespace or CR), with a decision, and matching its hash.
+pub fn sound_record(line: &[u8]) -> Result<Record, &'static str> {
+    let text = std::str::from_utf8(line).map_err(|_| "not UTF-8")?;
+    let value: Value = serde_json::from_str(text).map_err(|_| "not a JSON record")?;
+    if canonical_json(&value) != text {
+        return Err("not in the canonical form records are written in");
+    }
+    let hash = value.get("hash").and_then(Value::as_str).ok_or("no hash")?;
+    if record_hash(&value) != hash {
+        return Err("its content does not match its hash");
+    }
+    let record: Record = serde_json::from_value(value).map_err(|_| "not a record")?;
+    if !record.decision.is_object() || record.decision_id().is_empty() {
+        return Err("its decision is not a decision");
+    }
+    Ok(record)
+}
+
 /// Verifies a log's chain from the start, stopping at the first problem.
+///
+/// Rationale: a hash chain proves that records were not changed *relative to each other*;
+/// someone who can rewrite the whole file can also recompute every hash, and deleting the last
+/// records leaves a valid chain. Compare the head (the last sequence number and hash, which
+/// `arbiter audit verify` prints) with a copy kept elsewhere to close that gap
+/// (`--expect-head`).
 pub fn verify(path: &Path) -> Result<Verification, LogError> {
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_string(&mut text))
-        .map_err(|source| LogError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    Ok(verify_text(&text))
+    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(verify_bytes(&bytes))
 }
 
 /// Verifies a log held in memory.
 pub fn verify_text(text: &str) -> Verification {
-    let truncated_tail = !text.is_empty() && !text.ends_with('\n');
-    let lines: Vec<&str> = text.lines().collect();
+    verify_bytes(text.as_bytes())
+}
+
+/// Verifies a log held in memory, as bytes (a torn write may have split a character).
+pub fn verify_bytes(bytes: &[u8]) -> Verification {
+    let truncated_tail = !bytes.is_empty() && !bytes.ends_with(b"\n");
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let lines: Vec<&[u8]> = if bytes.is_empty() {
+        Vec::new()
+    } else {
+        body.split(|b| *b == b'\n').collect()
+    };
     // Parse everything first, so a gap can be told from a reordering by looking ahead.
-    let parsed: Vec<Option<(u64, String, String, bool)>> = lines
-        .iter()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).ok()?;
-            let seq = v.get("seq")?.as_u64()?;
-            let prev = v.get("prev_hash")?.as_str()?.to_string();
-            let hash = v.get("hash")?.as_str()?.to_string();
-            let sound = record_hash(&v) == hash && serde_json::from_value::<Record>(v).is_ok();
-            Some((seq, prev, hash, sound))
-        })
-        .collect();
+    let parsed: Vec<Result<Record, &'static str>> = lines.iter().map(|l| sound_record(l)).collect();
     let mut expected = 1u64;
     let mut last_hash = GENESIS.to_string();
     let mut hashes: Vec<String> = Vec::new();
@@ -407,40 +486,37 @@ pub fn verify_text(text: &str) -> Verification {
         let line = i + 1;
         let last = i + 1 == lines.len();
         let problem = match p {
-            None if last && truncated_tail => Some(Problem::Truncated { line }),
-            None => Some(Problem::Edited {
+            // A last line that is not even complete JSON, without its newline: a torn write.
+            Err("not UTF-8" | "not a JSON record") if last && truncated_tail => {
+                Some(Problem::Truncated { line })
+            }
+            Err(why) => Some(Problem::Edited {
                 line,
-                detail: "not a valid record".into(),
+                detail: (*why).to_string(),
             }),
-            Some((_, _, _, false)) if last && truncated_tail => Some(Problem::Truncated { line }),
-            Some((_, _, _, false)) => Some(Problem::Edited {
-                line,
-                detail: "its content does not match its hash".into(),
-            }),
-            Some((seq, prev, hash, true)) => {
-                if *seq == expected && *prev == last_hash {
+            Ok(r) => {
+                let (seq, prev, hash) = (r.seq, &r.prev_hash, &r.hash);
+                if seq == expected && *prev == last_hash {
                     hashes.push(hash.clone());
                     last_hash = hash.clone();
                     expected += 1;
                     None
-                } else if *seq == expected {
+                } else if seq == expected {
                     // Right number, wrong link: the previous record was rewritten and re-hashed,
                     // or this one was forged.
                     Some(Problem::Edited {
                         line: line.saturating_sub(1).max(1),
-                        detail: format!("record {line} no longer links to it (its hash changed)"),
+                        detail: format!(
+                            "the record at line {line} no longer links to it (its hash changed)"
+                        ),
                     })
-                } else if *seq > expected {
+                } else if seq > expected {
                     // A later line holding the expected record means the order changed;
                     // otherwise records are missing.
-                    if parsed[i + 1..]
-                        .iter()
-                        .flatten()
-                        .any(|(s, ..)| *s == expected)
-                    {
+                    if parsed[i + 1..].iter().flatten().any(|r| r.seq == expected) {
                         Some(Problem::Reordered {
                             line,
-                            found: *seq,
+                            found: seq,
                             expected,
                         })
                     } else {
@@ -459,7 +535,7 @@ pub fn verify_text(text: &str) -> Verification {
                 } else {
                     Some(Problem::Reordered {
                         line,
-                        found: *seq,
+                        found: seq,
                         expected,
                     })
                 }
@@ -469,30 +545,26 @@ pub fn verify_text(text: &str) -> Verification {
             return Verification {
                 verified: hashes.len(),
                 problem,
+                head: None,
             };
         }
     }
+    let head = (!hashes.is_empty()).then(|| (expected - 1, last_hash));
     Verification {
         verified: hashes.len(),
         problem: None,
+        head,
     }
 }
 
-/// Reads every complete, parseable record of a log (for show, replay and diff).
+/// Reads every sound record of a log (for show, replay and diff), skipping lines that are not.
 pub fn read_records(path: &Path) -> Result<Vec<Record>, LogError> {
-    let file = File::open(path).map_err(|source| LogError::Io {
+    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut out = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line.map_err(|source| LogError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if let Ok(r) = serde_json::from_str::<Record>(&line) {
-            out.push(r);
-        }
-    }
-    Ok(out)
+    Ok(bytes
+        .split(|b| *b == b'\n')
+        .filter_map(|l| sound_record(l).ok())
+        .collect())
 }

@@ -365,3 +365,64 @@ fn concurrent_stores_of_a_new_bundle_all_succeed() {
         "one stored bundle and no leftovers: {entries:?}"
     );
 }
+
+#[test]
+fn non_canonical_lines_are_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 3);
+    let good = lines(&path);
+    // A duplicate key placed before the real one (parsers keep the last) and CRLF line ends.
+    let mut dup = good.clone();
+    dup[1] = dup[1].replacen(
+        "{\"decision\":{",
+        "{\"decision\":{\"chosen\":\"evil/model\",",
+        1,
+    );
+    let v = verify_text(&joined(&dup));
+    assert!(
+        matches!(v.problem, Some(Problem::Edited { line: 2, .. })),
+        "{v:?}"
+    );
+    let crlf: String = good.iter().map(|l| format!("{l}\r\n")).collect();
+    assert!(matches!(
+        verify_text(&crlf).problem,
+        Some(Problem::Edited { line: 1, .. })
+    ));
+    // A correctly hashed record whose decision is not a decision.
+    let mut odd: serde_json::Value = serde_json::from_str(&good[2]).unwrap();
+    odd["decision"] = serde_json::json!(42);
+    odd["hash"] = serde_json::json!(log::record_hash(&odd));
+    let mut bad = good.clone();
+    bad[2] = log::canonical_json(&odd);
+    assert!(matches!(
+        verify_text(&joined(&bad)).problem,
+        Some(Problem::Edited { line: 3, .. })
+    ));
+}
+
+#[test]
+fn a_torn_tail_is_moved_aside_and_a_whole_record_without_newline_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = default_bundle();
+    write_log(&path, &bundle, 3);
+    // A whole last record missing only its newline is kept.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.trim_end()).unwrap();
+    write_log(&path, &bundle, 1);
+    assert_eq!(log::verify(&path).unwrap().verified, 4);
+    // A tail torn inside a multi-byte character is set aside in .torn, not destroyed.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice("{\"decision\":{\"task\":{\"name\":\"中".as_bytes());
+    bytes.truncate(bytes.len() - 1);
+    std::fs::write(&path, &bytes).unwrap();
+    let v = log::verify(&path).unwrap();
+    assert_eq!(v.problem, Some(Problem::Truncated { line: 5 }), "{v:?}");
+    write_log(&path, &bundle, 1);
+    let v = log::verify(&path).unwrap();
+    assert!(v.intact(), "{v:?}");
+    assert_eq!(v.verified, 5);
+    let torn = std::fs::read(dir.path().join("decisions.log.torn")).unwrap();
+    assert!(torn.starts_with(b"{\"decision\""));
+}

@@ -17,6 +17,10 @@ pub enum AuditCommand {
     Verify {
         /// The decision log.
         log: PathBuf,
+        /// The head printed by an earlier verify (`SEQ:HASH`), kept elsewhere: fails if that
+        /// record is gone or differs (a rewritten or shortened log).
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
     },
     /// Show one logged decision: plain sentences for reviewers, or the JSON record.
     Show {
@@ -59,7 +63,7 @@ pub enum ShowFormat {
 
 pub fn run(cmd: &AuditCommand) -> anyhow::Result<u8> {
     match cmd {
-        AuditCommand::Verify { log } => verify(log),
+        AuditCommand::Verify { log, expect_head } => verify(log, expect_head.as_deref()),
         AuditCommand::Show {
             log,
             decision_id,
@@ -70,25 +74,56 @@ pub fn run(cmd: &AuditCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn verify(path: &std::path::Path) -> anyhow::Result<u8> {
+fn verify(path: &std::path::Path, expect_head: Option<&str>) -> anyhow::Result<u8> {
     let v = log::verify(path)?;
     match &v.problem {
         None => {
             println!("intact: {} records, chain verified", v.verified);
-            Ok(exit::OK)
+            if let Some((seq, hash)) = &v.head {
+                println!("head: {seq}:{hash} (keep it elsewhere; check later with --expect-head)");
+            }
         }
         Some(p @ log::Problem::Truncated { .. }) => {
             println!("{p}; the {} complete records before it verify", v.verified);
-            Ok(exit::NO_CHOICE)
+            return Ok(exit::NO_CHOICE);
         }
         Some(p) => {
             println!(
                 "tampered: {p} (the {} records before it verify)",
                 v.verified
             );
-            Ok(exit::NO_CHOICE)
+            return Ok(exit::NO_CHOICE);
         }
     }
+    if let Some(expected) = expect_head {
+        let Some((seq, hash)) = expected
+            .split_once(':')
+            .and_then(|(s, h)| Some((s.parse::<u64>().ok()?, h)))
+        else {
+            eprintln!("error: --expect-head takes SEQ:HASH as printed by verify, got `{expected}`");
+            return Ok(exit::INVALID);
+        };
+        let records = log::read_records(path)?;
+        match records.iter().find(|r| r.seq == seq) {
+            Some(r) if r.hash == hash => {
+                println!("the expected head {seq} is in the chain: nothing before it was rewritten")
+            }
+            Some(r) => {
+                println!(
+                    "tampered: record {seq} now hashes to {}, not the expected {hash}: the log was rewritten",
+                    r.hash
+                );
+                return Ok(exit::NO_CHOICE);
+            }
+            None => {
+                println!(
+                    "tampered: record {seq} of the expected head is gone: the log was shortened"
+                );
+                return Ok(exit::NO_CHOICE);
+            }
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn find(path: &std::path::Path, id: &str) -> anyhow::Result<Option<log::Record>> {

@@ -644,6 +644,16 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     let out = arbiter(&["audit", "verify", l]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("intact: 4 records"), "{}", text(&out));
+    let head = text(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("head: "))
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = arbiter(&["audit", "verify", l, "--expect-head", &head]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let out = arbiter(&["audit", "replay", l]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -674,7 +684,11 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     .unwrap();
     let out = arbiter(&["audit", "verify", l]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("record 3 was edited"), "{}", text(&out));
+    assert!(
+        text(&out).contains("the record at line 3 was edited"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -135,13 +135,14 @@ pub struct Limits {
     #[serde(default = "defaults::timeout_ms")]
     #[schemars(range(min = 1))]
     pub timeout_ms: u64,
-    /// Nested function calls.
+    /// Nested function calls. At most 48: deeper recursion could overflow the native stack of
+    /// the evaluation threads before Rhai's own limit stops it.
     #[serde(default = "defaults::max_call_levels")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 48))]
     pub max_call_levels: usize,
-    /// Nesting depth of expressions.
+    /// Nesting depth of expressions. At most 256, for the same reason.
     #[serde(default = "defaults::max_expr_depth")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 256))]
     pub max_expr_depth: usize,
     /// Length of any string, in bytes.
     #[serde(default = "defaults::max_string_size")]

@@ -90,51 +90,51 @@ pub struct Model {
     #[serde(default)]
     pub objectives: Vec<String>,
     /// Total parameters, in millions.
-    #[schemars(range(min = 0.0))]
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
     pub parameters_m: f64,
     /// Whether `parameters_m` was published or computed from the architecture.
     #[serde(default, skip_serializing_if = "ParametersBasis::is_published")]
     pub parameters_basis: ParametersBasis,
     /// Transformer layers (encoder layers; decoder layers for decoder-only models).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub layers: u32,
     /// Decoder layers of an encoder-decoder model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 10_000))]
     pub decoder_layers: Option<u32>,
     /// Hidden size d (the width between blocks).
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1_048_576))]
     pub hidden_size: u32,
     /// Attention heads per layer.
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 65_536))]
     pub attention_heads: u32,
     /// Width of one attention head, where it is not `hidden_size / attention_heads` (mT5-Small).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1_048_576))]
     pub head_size: Option<u32>,
     /// Feed-forward width, where it is not 4 × the attention width.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 16_777_216))]
     pub intermediate_size: Option<u32>,
     /// Factorised embedding width (ALBERT, ELECTRA-small, MobileBERT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1_048_576))]
     pub embedding_size: Option<u32>,
     /// Intra-block bottleneck width (MobileBERT): attention and feed-forward run at this width.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1_048_576))]
     pub bottleneck_size: Option<u32>,
     /// Stacked feed-forward networks per layer (MobileBERT: 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 64))]
     pub ffn_stacks: Option<u32>,
     /// Longest input the position embeddings allow, where stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 16_777_216))]
     pub max_positions: Option<u32>,
     /// Vocabulary size, where stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 100_000_000))]
     pub vocab_size: Option<u32>,
     /// Every language the model was pre-trained on, code by code.
     #[schemars(length(min = 1))]

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::catalog::Catalog;
 use crate::diagnostic::{self, Diagnostic};
 use crate::lang;
-use crate::locate::locate;
+use crate::locate::Locator;
 use crate::schema::SchemaKind;
 use crate::task::Task;
 
@@ -72,6 +72,9 @@ impl LoadError {
     }
 }
 
+/// At most this many problems are reported per document.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
 /// The syntax of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
@@ -91,21 +94,65 @@ impl Syntax {
     }
 }
 
-/// Parses text into a raw value, with line and column on error.
-pub fn parse_value(text: &str, syntax: Syntax, origin: &str) -> Result<Value, LoadError> {
+/// Parses text into a raw value, with line and column on error; `kind` names the document in
+/// the one error found after parsing (a non-finite number).
+pub fn parse_value(
+    text: &str,
+    syntax: Syntax,
+    origin: &str,
+    kind: SchemaKind,
+) -> Result<Value, LoadError> {
     let syntax_error = |line: usize, column: usize, message: String| LoadError::Syntax {
         origin: origin.to_string(),
         line,
         column,
         message: diagnostic::lowercase_first(&message),
     };
+    // A byte-order mark is legal at the start of a UTF-8 file, and meaningless.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match syntax {
         Syntax::Json => serde_json::from_str(text)
             .map_err(|e| syntax_error(e.line(), e.column(), format!("invalid JSON: {e}"))),
-        Syntax::Yaml => serde_yaml::from_str::<Value>(text).map_err(|e| {
-            let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            syntax_error(line, column, format!("invalid YAML: {e}"))
+        Syntax::Yaml => {
+            let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                syntax_error(line, column, format!("invalid YAML: {e}"))
+            })?;
+            // JSON has no NaN or infinity: converted silently they would become null, and a
+            // budget of `.inf` would read as no budget at all.
+            if let Some(path) = non_finite(&yaml, String::new()) {
+                return Err(LoadError::Invalid {
+                    origin: origin.to_string(),
+                    kind,
+                    diagnostics: vec![Diagnostic::new(
+                        path,
+                        "not a finite number (.nan and .inf are not accepted)",
+                    )],
+                });
+            }
+            serde_json::to_value(&yaml)
+                .map_err(|e| syntax_error(1, 1, format!("invalid YAML: {e}")))
+        }
+    }
+}
+
+/// The JSON pointer of the first non-finite number in a YAML value.
+fn non_finite(v: &serde_yaml::Value, at: String) -> Option<String> {
+    match v {
+        serde_yaml::Value::Number(n) => n.as_f64().filter(|x| !x.is_finite()).map(|_| at),
+        serde_yaml::Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| non_finite(x, format!("{at}/{i}"))),
+        serde_yaml::Value::Mapping(m) => m.iter().find_map(|(k, x)| {
+            let key = k.as_str().map_or_else(|| format!("{k:?}"), str::to_string);
+            non_finite(
+                x,
+                format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")),
+            )
         }),
+        serde_yaml::Value::Tagged(t) => non_finite(&t.value, at),
+        _ => None,
     }
 }
 
@@ -117,19 +164,33 @@ pub fn document_from_str<T: DeserializeOwned>(
     kind: SchemaKind,
     semantic: impl FnOnce(&T) -> Vec<Diagnostic>,
 ) -> Result<T, LoadError> {
-    let value = parse_value(text, syntax, origin)?;
-    let invalid = |diagnostics: Vec<Diagnostic>| {
+    let value = parse_value(text, syntax, origin, kind)?;
+    let locator = Locator::new(text);
+    let invalid = |mut diagnostics: Vec<Diagnostic>| {
+        // A document with thousands of mistakes gets the first hundred: enough to act on, and
+        // cheap to locate.
+        let total = diagnostics.len();
+        diagnostics.truncate(MAX_DIAGNOSTICS);
         let mut diagnostics: Vec<Diagnostic> = diagnostics
             .into_iter()
-            .map(
-                |d| match (syntax, locate(text, d.anchor.as_deref().unwrap_or(&d.path))) {
+            .map(|d| {
+                match (
+                    syntax,
+                    locator.locate(d.anchor.as_deref().unwrap_or(&d.path)),
+                ) {
                     (Syntax::Yaml, Some((line, column))) => d.at(line, column),
                     _ => d,
-                },
-            )
+                }
+            })
             .collect();
         // In file order where located, so the report reads top to bottom.
         diagnostics.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
+        if total > MAX_DIAGNOSTICS {
+            diagnostics.push(Diagnostic::new(
+                "",
+                format!("… and {} more problems", total - MAX_DIAGNOSTICS),
+            ));
+        }
         LoadError::Invalid {
             origin: origin.to_string(),
             kind,

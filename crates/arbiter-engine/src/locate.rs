@@ -60,8 +60,31 @@ fn key_of(body: &str) -> Option<&str> {
 }
 
 /// 1-based (line, column) of the value at `pointer` in `text`, or of its deepest ancestor found.
+#[cfg(test)]
 pub fn locate(text: &str, pointer: &str) -> Option<(usize, usize)> {
-    let lines = parse_lines(text);
+    Locator::new(text).locate(pointer)
+}
+
+/// A document's lines, scanned once, for locating many pointers.
+pub struct Locator<'a> {
+    lines: Vec<Line<'a>>,
+}
+
+impl<'a> Locator<'a> {
+    /// Scans the text.
+    pub fn new(text: &'a str) -> Locator<'a> {
+        Locator {
+            lines: parse_lines(text),
+        }
+    }
+
+    /// 1-based (line, column) of the value at `pointer`, or of its deepest ancestor found.
+    pub fn locate(&self, pointer: &str) -> Option<(usize, usize)> {
+        locate_in(&self.lines, pointer)
+    }
+}
+
+fn locate_in(lines: &[Line<'_>], pointer: &str) -> Option<(usize, usize)> {
     let segments: Vec<String> = pointer
         .split('/')
         .skip(1)

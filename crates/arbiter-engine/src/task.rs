@@ -21,7 +21,7 @@ pub struct Task {
     /// The kind of task: a Hugging Face `pipeline_tag`, or one of its aliases.
     pub task: TaskType,
     /// The languages of the task's text, ISO 639-1 codes (ISO 639-3 where no 639-1 code exists).
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 200))]
     pub languages: Vec<LanguageCode>,
     /// The domain of the task's text.
     #[serde(default)]
@@ -42,7 +42,7 @@ pub struct Task {
 /// A non-negative weight.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Weight(#[schemars(range(min = 0.0))] pub f64);
+pub struct Weight(#[schemars(range(min = 0.0, max = 1_000_000.0))] pub f64);
 
 /// An ISO 639 language code, lower case (`en`, `zh`, `ceb`).
 #[derive(

@@ -65,7 +65,7 @@ pub struct AppState {
     /// Counters and histograms.
     pub metrics: Arc<Metrics>,
     config: ServiceConfig,
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
 }
 
 /// Builds the router.
@@ -79,7 +79,7 @@ pub fn router(
         store,
         trail,
         metrics,
-        slots: Semaphore::new(config.max_concurrency.max(1)),
+        slots: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
         config: config.clone(),
     });
     let v1 = Router::new()
@@ -178,6 +178,13 @@ async fn authorize(State(state): State<Arc<AppState>>, req: Request, next: Next)
     next.run(req).await
 }
 
+/// What the blocking part of a select produced.
+enum Job {
+    Invalid(Vec<Diagnostic>),
+    NotRecorded(String),
+    Decided(Box<Decision>),
+}
+
 #[derive(Debug, Deserialize)]
 struct SelectQuery {
     top: Option<usize>,
@@ -230,43 +237,56 @@ async fn select(
             );
         }
     };
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return invalid(&[Diagnostic::new("", "the body is not UTF-8 text")]);
-    };
-    let task = match load::task_from_str(text, syntax, "<request>") {
-        Ok(t) => t,
-        Err(e) => {
-            state.metrics.decision("invalid", started.elapsed());
-            return match e {
-                LoadError::Io { .. } => {
-                    error(StatusCode::BAD_REQUEST, "invalid_task", e.to_string())
-                }
-                _ => invalid(&e.diagnostics()),
-            };
-        }
-    };
+    // Parsing, validation and evaluation all run off the async workers and inside the
+    // concurrency limit: a large task with thousands of mistakes costs CPU too. The permit
+    // moves into the job, so a request that timed out still holds its slot until the work
+    // really stops.
     let deadline = started + state.config.deadline;
-    let permit = match tokio::time::timeout_at(deadline.into(), state.slots.acquire()).await {
-        Ok(Ok(p)) => p,
-        _ => {
-            state.metrics.decision("overloaded", started.elapsed());
-            return retry_later("too many decisions in progress; retry shortly");
-        }
-    };
+    let permit =
+        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            _ => {
+                state.metrics.decision("overloaded", started.elapsed());
+                return retry_later("too many decisions in progress; retry shortly");
+            }
+        };
     let Some(bundle) = state.store.snapshot() else {
         return retry_later("no bundle is active yet");
     };
+    // Parsing needs no bundle; but a request while none is active is answered the same way
+    // whatever its body, so that readiness is the only thing a client must wait for.
     let worker_state = state.clone();
     let job = tokio::task::spawn_blocking(move || {
-        let decided = decide(&bundle, task);
-        if let (Ok(d), Some(trail)) = (&decided, &worker_state.trail) {
-            trail.record(&bundle, d).map_err(|e| e.to_string())?;
+        let _permit = permit;
+        let Ok(text) = std::str::from_utf8(&body) else {
+            return Job::Invalid(vec![Diagnostic::new("", "the body is not UTF-8 text")]);
+        };
+        let task = match load::task_from_str(text, syntax, "<request>") {
+            Ok(t) => t,
+            Err(e @ LoadError::Io { .. }) => {
+                return Job::Invalid(vec![Diagnostic::new("", e.to_string())]);
+            }
+            Err(e) => return Job::Invalid(e.diagnostics()),
+        };
+        let d = match decide(&bundle, task) {
+            Ok(d) => d,
+            Err(e) => {
+                let path = match e {
+                    DecideError::TaskWeightsNotAllowed { .. }
+                    | DecideError::UnknownCriterion { .. } => "/weights",
+                    _ => "",
+                };
+                return Job::Invalid(vec![Diagnostic::new(path, e.to_string())]);
+            }
+        };
+        if let Some(trail) = &worker_state.trail
+            && let Err(e) = trail.record(&bundle, &d)
+        {
+            return Job::NotRecorded(e.to_string());
         }
-        Ok::<_, String>(decided)
+        Job::Decided(Box::new(d))
     });
-    let result = tokio::time::timeout_at(deadline.into(), job).await;
-    drop(permit);
-    let decided = match result {
+    let mut d = match tokio::time::timeout_at(deadline.into(), job).await {
         Err(_) => {
             state.metrics.decision("timeout", started.elapsed());
             return retry_later("the decision did not finish within the deadline");
@@ -280,8 +300,12 @@ async fn select(
                 "the decision could not be made",
             );
         }
-        Ok(Ok(Err(log_error))) => {
-            tracing::error!("decision log: {log_error}");
+        Ok(Ok(Job::Invalid(diagnostics))) => {
+            state.metrics.decision("invalid", started.elapsed());
+            return invalid(&diagnostics);
+        }
+        Ok(Ok(Job::NotRecorded(message))) => {
+            tracing::error!("decision log: {message}");
             state.metrics.decision("error", started.elapsed());
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -289,19 +313,7 @@ async fn select(
                 "the decision could not be recorded in the decision log",
             );
         }
-        Ok(Ok(Ok(decided))) => decided,
-    };
-    let mut d = match decided {
-        Ok(d) => d,
-        Err(e) => {
-            state.metrics.decision("invalid", started.elapsed());
-            let path = match e {
-                DecideError::TaskWeightsNotAllowed { .. }
-                | DecideError::UnknownCriterion { .. } => "/weights",
-                _ => "",
-            };
-            return invalid(&[Diagnostic::new(path, e.to_string())]);
-        }
+        Ok(Ok(Job::Decided(d))) => *d,
     };
     for err in &d.errors {
         state.metrics.script_error(&err.criterion);

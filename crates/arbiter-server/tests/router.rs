@@ -170,6 +170,12 @@ async fn readiness_follows_the_first_good_bundle() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(headers.contains_key(header::RETRY_AFTER));
+    let (status, _, _) = send(&app, post("/v1/select", "application/yaml", "not: [a task")).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no bundle yet: even a bad body waits for readiness"
+    );
     store.reload(); // the folder does not exist: rejected, still not ready
     let (status, _, body) = send(&app, get("/v1/bundle")).await;
     assert_eq!(status, StatusCode::OK);

@@ -268,15 +268,18 @@ impl DecisionLog {
             path: self.path.clone(),
             message: "the sequence number would overflow".into(),
         })?;
-        let mut record = serde_json::json!({
-            "seq": seq,
-            "prev_hash": inner.last_hash,
-            "decision": decision_value,
-        });
-        let hash = record_hash(&record);
-        record["hash"] = Value::String(hash.clone());
-        // Records are written in canonical form, so that verify can demand it byte for byte.
-        let mut line = canonical_json(&record);
+        // Records are written in canonical form (keys sorted: decision, hash, prev_hash, seq),
+        // so that verify can demand it byte for byte. Built around the decision's canonical
+        // text, which is computed once: it is most of the record.
+        let decision_text = canonical_json(&decision_value);
+        let prev = Value::String(inner.last_hash.clone()).to_string();
+        let hash = sha256(
+            format!("{{\"decision\":{decision_text},\"prev_hash\":{prev},\"seq\":{seq}}}")
+                .as_bytes(),
+        );
+        let mut line = format!(
+            "{{\"decision\":{decision_text},\"hash\":\"{hash}\",\"prev_hash\":{prev},\"seq\":{seq}}}"
+        );
         line.push('\n');
         let written = inner.file.write_all(line.as_bytes()).and_then(|()| {
             inner.unsynced += 1;

@@ -91,12 +91,34 @@ impl DeviceProfile {
     }
 }
 
-/// Width of the attention projections' output: `heads × head_size` (the attention width unless
-/// `head_size` says otherwise, as for mT5-Small).
-fn attention_inner(m: &Model) -> f64 {
-    match m.head_size {
-        Some(h) => f64::from(m.attention_heads) * f64::from(h),
-        None => f64::from(m.attention_width()),
+/// The widths every formula here uses, as floats.
+struct Dims {
+    /// Hidden size between blocks.
+    d: f64,
+    /// Attention width: the hidden size, or the bottleneck.
+    w: f64,
+    /// Heads × head size (= w unless `head_size` says otherwise, as for mT5-Small).
+    i: f64,
+    /// Feed-forward width.
+    f: f64,
+    /// Stacked feed-forward networks per layer.
+    k: f64,
+    /// Whether a bottleneck narrower than `d` adds its projections.
+    bottleneck: bool,
+}
+
+impl Dims {
+    fn of(m: &Model) -> Dims {
+        let w = f64::from(m.attention_width());
+        Dims {
+            d: f64::from(m.hidden_size),
+            w,
+            i: m.head_size
+                .map_or(w, |h| f64::from(m.attention_heads) * f64::from(h)),
+            f: f64::from(m.ffn_width()),
+            k: f64::from(m.ffn_stacks.unwrap_or(1)),
+            bottleneck: m.bottleneck_size.is_some_and(|b| b != m.hidden_size),
+        }
     }
 }
 
@@ -108,34 +130,29 @@ fn attention_inner(m: &Model) -> f64 {
 /// (= w), `f` the feed-forward width (4w by default) and `k` the stacked feed-forward networks
 /// (1 by default). With the defaults this is the guide's `24·n·d² + 4·n²·d`.
 pub fn encoder_layer_flops(m: &Model, n: f64) -> f64 {
-    let d = f64::from(m.hidden_size);
-    let w = f64::from(m.attention_width());
-    let i = attention_inner(m);
-    let f = f64::from(m.ffn_width());
-    let k = f64::from(m.ffn_stacks.unwrap_or(1));
-    let bottleneck = if m.bottleneck_size.is_some_and(|b| b != m.hidden_size) {
-        6.0 * n * d * w
-    } else {
-        0.0
-    };
+    let Dims {
+        d,
+        w,
+        i,
+        f,
+        k,
+        bottleneck,
+    } = Dims::of(m);
+    let bottleneck = if bottleneck { 6.0 * n * d * w } else { 0.0 };
     8.0 * n * w * i + 4.0 * n * n * i + 4.0 * n * w * f * k + bottleneck
 }
 
 /// FLOPs of one decoder layer of an encoder-decoder model over `n` target tokens attending to `n`
 /// source tokens: the encoder layer plus cross-attention (`8·n·w·i + 4·n²·i`).
 pub fn cross_decoder_layer_flops(m: &Model, n: f64) -> f64 {
-    let w = f64::from(m.attention_width());
-    let i = attention_inner(m);
+    let Dims { w, i, .. } = Dims::of(m);
     encoder_layer_flops(m, n) + 8.0 * n * w * i + 4.0 * n * n * i
 }
 
 /// FLOPs of one decoder-only layer for one generated token with `n` tokens of context, with a
 /// key-value cache: `8·w·i + 4·n·i + 4·w·f·k` (the guide's per-layer cost divided by n).
 pub fn token_layer_flops(m: &Model, n: f64) -> f64 {
-    let w = f64::from(m.attention_width());
-    let i = attention_inner(m);
-    let f = f64::from(m.ffn_width());
-    let k = f64::from(m.ffn_stacks.unwrap_or(1));
+    let Dims { w, i, f, k, .. } = Dims::of(m);
     8.0 * w * i + 4.0 * n * i + 4.0 * w * f * k
 }
 
@@ -171,10 +188,8 @@ pub fn estimate_memory_mb(m: &Model, precision: Precision, seq_len: u32, batch: 
     let b = precision.bytes();
     let n = f64::from(seq_len);
     let batch = f64::from(batch);
-    let w = f64::from(m.attention_width());
-    let f = f64::from(m.ffn_width());
+    let Dims { w, i, f, .. } = Dims::of(m);
     let h = f64::from(m.attention_heads);
-    let i = attention_inner(m);
     let weights = m.parameters_m * 1e6 * b;
     let activations = batch * b * (n * (4.0 * w + f) + h * n * n);
     let kv_cache = match m.family {
@@ -200,16 +215,15 @@ pub fn estimate_latency_ms(m: &Model, device: &DeviceProfile, seq_len: u32, batc
 /// encoder-decoder also cross-attention `4·w·i`; biases and norms ignored. BERT-Base: 84.9 M.
 /// Shared layers (ALBERT) are counted once per layer, so this can exceed `parameters_m`.
 pub fn layer_parameters_m(m: &Model) -> f64 {
-    let d = f64::from(m.hidden_size);
-    let w = f64::from(m.attention_width());
-    let i = attention_inner(m);
-    let f = f64::from(m.ffn_width());
-    let k = f64::from(m.ffn_stacks.unwrap_or(1));
-    let bottleneck = if m.bottleneck_size.is_some_and(|b| b != m.hidden_size) {
-        3.0 * d * w
-    } else {
-        0.0
-    };
+    let Dims {
+        d,
+        w,
+        i,
+        f,
+        k,
+        bottleneck,
+    } = Dims::of(m);
+    let bottleneck = if bottleneck { 3.0 * d * w } else { 0.0 };
     let layer = 4.0 * w * i + 2.0 * w * f * k + bottleneck;
     let decoder = match m.family {
         Family::EncoderDecoder => {

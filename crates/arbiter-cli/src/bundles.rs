@@ -40,17 +40,7 @@ pub fn load(args: &BundleArgs) -> Result<Bundle, BundleError> {
         None => {
             let mut files = Files::from_pairs(embedded::FILES.iter().copied());
             if let Some(path) = &args.catalog {
-                let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                let manifest = arbiter_engine::bundle::parse_manifest(
-                    &String::from_utf8_lossy(
-                        files.0.get("bundle.toml").map_or(&[][..], Vec::as_slice),
-                    ),
-                    "<embedded>/bundle.toml",
-                )?;
-                files.0.insert(manifest.catalog, bytes);
+                files.replace_catalog(path, "<embedded>")?;
             }
             Bundle::from_files(files, "<embedded>".into())
         }

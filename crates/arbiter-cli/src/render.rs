@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use arbiter_engine::decide::{Outcome, Ranked, Status};
 use arbiter_engine::{Bundle, Decision};
 
-fn short(hash: &str) -> &str {
+/// The first 12 hex digits of a `sha256:` hash, for people.
+pub fn short(hash: &str) -> &str {
     let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
     &hex[..hex.len().min(12)]
 }

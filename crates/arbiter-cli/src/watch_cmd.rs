@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
 use crate::exit;
+use crate::render::short;
 
 #[derive(Args)]
 pub struct WatchArgs {
@@ -37,11 +38,6 @@ enum Mode {
     Native,
     /// Polling every 500 ms.
     Poll,
-}
-
-fn short(hash: &str) -> &str {
-    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
-    &hex[..hex.len().min(12)]
 }
 
 fn choices(bundle: &Bundle, tasks: &[(PathBuf, Task)]) -> Vec<String> {

@@ -309,14 +309,30 @@ impl Files {
         Ok(())
     }
 
-    /// Files given as (path, contents) pairs, e.g. embedded in a binary.
+    /// Files given as (path, contents) pairs, e.g. embedded in a binary. Paths with an ignored
+    /// component (see [`is_ignored_name`]) are left out, as [`Files::read_dir`] leaves them out,
+    /// so both give the same bundle and the same hash.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Files {
         Files(
             pairs
                 .into_iter()
+                .filter(|(p, _)| !p.split('/').any(is_ignored_name))
                 .map(|(p, b)| (p.to_string(), b.to_vec()))
                 .collect(),
         )
+    }
+
+    /// Puts the file at `path` in place of the catalog the manifest names (`--catalog`): the
+    /// bundle hash then covers the catalog actually used.
+    pub fn replace_catalog(&mut self, path: &Path, origin: &str) -> Result<(), BundleError> {
+        let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let manifest = self.text("bundle.toml", origin, "the bundle layout")?;
+        let name = parse_manifest(manifest, &format!("{origin}/bundle.toml"))?.catalog;
+        self.0.insert(name, bytes);
+        Ok(())
     }
 
     /// Writes every file under `dir` (creating folders as needed).
@@ -533,12 +549,7 @@ impl Bundle {
         let mut files = Files::read_dir(dir)?;
         let origin = dir.display().to_string();
         if let Some(path) = catalog {
-            let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let name = manifest_catalog_path(&files, &origin)?;
-            files.0.insert(name, bytes);
+            files.replace_catalog(path, &origin)?;
         }
         Bundle::from_files(files, origin)
     }
@@ -680,11 +691,6 @@ fn friendly_type(rust_name: &str) -> String {
         n if n.contains("Map") => "a map".into(),
         n => format!("`{n}`"),
     }
-}
-
-fn manifest_catalog_path(files: &Files, origin: &str) -> Result<String, BundleError> {
-    let text = files.text("bundle.toml", origin, "the bundle layout")?;
-    Ok(parse_manifest(text, &format!("{origin}/bundle.toml"))?.catalog)
 }
 
 /// Parses and validates `bundle.toml`: syntax (line and column), schema, then rules the schema

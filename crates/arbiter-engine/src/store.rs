@@ -169,7 +169,23 @@ impl BundleStore {
         let _one_at_a_time = self.reloading.lock();
         let started = Instant::now();
         let outcome = self.try_reload(started);
-        match &outcome {
+        self.record(&outcome, started);
+        outcome
+    }
+
+    /// Activates an already loaded bundle (e.g. the one built into the binary) without
+    /// reading the folder; its golden cases must pass.
+    pub fn activate(&self, bundle: Bundle) -> ReloadOutcome {
+        let _one_at_a_time = self.reloading.lock();
+        let started = Instant::now();
+        let outcome = self.go_live(bundle, started);
+        self.record(&outcome, started);
+        outcome
+    }
+
+    /// Counts, traces and remembers an outcome.
+    fn record(&self, outcome: &ReloadOutcome, started: Instant) {
+        match outcome {
             ReloadOutcome::Activated {
                 hash,
                 generation,
@@ -194,24 +210,12 @@ impl BundleStore {
                 }
             }
         }
-        outcome
     }
 
     fn try_reload(&self, started: Instant) -> ReloadOutcome {
-        let reject = |hash: String, e: &BundleError| {
-            let loc = e.location();
-            ReloadOutcome::Rejected(ReloadFailure {
-                at: SystemTime::now(),
-                hash,
-                file: loc.as_ref().map(|l| l.0.clone()),
-                line: loc.as_ref().map(|l| l.1),
-                column: loc.as_ref().map(|l| l.2),
-                message: e.to_string(),
-            })
-        };
         let files = match self.read_files() {
             Ok(f) => f,
-            Err(e) => return reject(String::new(), &e),
+            Err(e) => return rejected(String::new(), &e),
         };
         let hash = files.hash();
         let previous = self.snapshot().map(|b| b.hash.clone());
@@ -219,47 +223,20 @@ impl BundleStore {
         if previous.as_deref() == Some(hash.as_str()) || refused.as_deref() == Some(hash.as_str()) {
             return ReloadOutcome::Unchanged { hash };
         }
-        let bundle = match Bundle::from_files(files, self.dir.display().to_string()) {
-            Ok(b) => b,
-            Err(e) => return reject(hash, &e),
-        };
-        if let Err(e) = check_golden_cases(&bundle) {
-            return reject(hash, &e);
-        }
-        let generation = self.install(bundle);
-        ReloadOutcome::Activated {
-            hash,
-            generation,
-            previous,
-            took: started.elapsed(),
+        match Bundle::from_files(files, self.dir.display().to_string()) {
+            Ok(bundle) => self.go_live(bundle, started),
+            Err(e) => rejected(hash, &e),
         }
     }
 
-    /// Activates an already loaded bundle (e.g. the one built into the binary) without
-    /// reading the folder; its golden cases must pass.
-    pub fn activate(&self, bundle: Bundle) -> ReloadOutcome {
-        let _one_at_a_time = self.reloading.lock();
-        let started = Instant::now();
+    /// The gate every bundle passes before it is active: its golden cases.
+    fn go_live(&self, bundle: Bundle, started: Instant) -> ReloadOutcome {
         if let Err(e) = check_golden_cases(&bundle) {
-            let loc = e.location();
-            let failure = ReloadFailure {
-                at: SystemTime::now(),
-                hash: bundle.hash.clone(),
-                file: loc.as_ref().map(|l| l.0.clone()),
-                line: loc.as_ref().map(|l| l.1),
-                column: loc.as_ref().map(|l| l.2),
-                message: e.to_string(),
-            };
-            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            if let Ok(mut g) = self.last_failure.lock() {
-                *g = Some(failure.clone());
-            }
-            return ReloadOutcome::Rejected(failure);
+            return rejected(bundle.hash.clone(), &e);
         }
         let hash = bundle.hash.clone();
         let previous = self.snapshot().map(|b| b.hash.clone());
         let generation = self.install(bundle);
-        self.counters.activated.fetch_add(1, Ordering::Relaxed);
         ReloadOutcome::Activated {
             hash,
             generation,
@@ -271,24 +248,23 @@ impl BundleStore {
     fn read_files(&self) -> Result<Files, BundleError> {
         let mut files = Files::read_dir(&self.dir)?;
         if let Some(path) = &self.catalog {
-            let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let manifest = files
-                .0
-                .get("bundle.toml")
-                .map(|b| String::from_utf8_lossy(b).to_string())
-                .unwrap_or_default();
-            let name = crate::bundle::parse_manifest(
-                &manifest,
-                &format!("{}/bundle.toml", self.dir.display()),
-            )?
-            .catalog;
-            files.0.insert(name, bytes);
+            files.replace_catalog(path, &self.dir.display().to_string())?;
         }
         Ok(files)
     }
+}
+
+/// The outcome of refused content, located where the error says.
+fn rejected(hash: String, e: &BundleError) -> ReloadOutcome {
+    let loc = e.location();
+    ReloadOutcome::Rejected(ReloadFailure {
+        at: SystemTime::now(),
+        hash,
+        file: loc.as_ref().map(|l| l.0.clone()),
+        line: loc.as_ref().map(|l| l.1),
+        column: loc.as_ref().map(|l| l.2),
+        message: e.to_string(),
+    })
 }
 
 /// Runs a bundle's golden cases; the first failing case rejects it.

@@ -220,7 +220,11 @@ fn rule(name: &str) -> Rule {
 
 fn score(value: f64, reason: String) -> Verdict {
     assert!((0.0..=1.0).contains(&value), "score {value} out of range");
-    Verdict::Score { value, reason }
+    Verdict::Score {
+        value,
+        reason,
+        precision: None,
+    }
 }
 
 fn veto(reason: String) -> Verdict {
@@ -429,7 +433,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
     let (n, batch) = (r.sequence_length, r.batch_size);
     let device = r.deployment.as_str();
     let model = m.model;
-    let mem = estimate_memory_mb(model, Precision::Fp32, n, batch);
+    let mem = estimate_memory_mb(model, Precision::Fp32, n, 0, batch);
     let ms = estimate_latency_ms(model, &p.device, n, batch);
     let at = format!("at {n} tokens, batch {batch}");
 
@@ -675,9 +679,10 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
                 weight: w,
                 contribution: 0.0,
                 reasons: vec![reason],
+                precision: None,
             };
             let entry = match outcome {
-                Verdict::Score { value, reason } => result(Status::Ok, Some(value), reason),
+                Verdict::Score { value, reason, .. } => result(Status::Ok, Some(value), reason),
                 Verdict::Abstain { reason } => result(Status::Abstained, None, reason),
                 Verdict::Veto { reason } => {
                     vetoed = true;
@@ -717,6 +722,7 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
                 model: id.clone(),
                 score,
                 margin: None,
+                precision: None,
                 criteria: results,
             },
         ));

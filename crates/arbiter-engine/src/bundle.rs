@@ -574,7 +574,13 @@ impl Bundle {
             .iter()
             .map(|d| (*d, DeviceProfile::default_for(*d)))
             .collect();
-        devices.extend(manifest.devices.iter().map(|(k, v)| (*k, *v)));
+        devices.extend(manifest.devices.iter().map(|(k, v)| {
+            let mut v = *v;
+            if v.memory_bandwidth_gbs.is_none() {
+                v.memory_bandwidth_gbs = DeviceProfile::default_for(*k).memory_bandwidth_gbs;
+            }
+            (*k, v)
+        }));
         let devices = Arc::new(devices);
 
         let engine = host::build_engine(

@@ -112,10 +112,34 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 1_048_576))]
     pub head_size: Option<u32>,
-    /// Feed-forward width, where it is not 4 × the attention width.
+    /// Key-value heads, where fewer than `attention_heads`: grouped-query (Llama 3, Mistral) or
+    /// multi-query attention. The key-value cache holds `kv_heads × head size` values per token
+    /// and layer instead of `attention_heads × head size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65_536))]
+    pub kv_heads: Option<u32>,
+    /// Feed-forward width, where it is not 4 × the attention width. For a gated feed-forward
+    /// network, the width of one of its projections, as `config.json` states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 16_777_216))]
     pub intermediate_size: Option<u32>,
+    /// A gated feed-forward network (SwiGLU, GeGLU: Llama, Mistral, Qwen2, Gemma, Phi-3,
+    /// T5 v1.1 and mT5, ModernBERT): three projections of `intermediate_size` instead of two.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gated_ffn: bool,
+    /// Mixture of experts: feed-forward experts per layer (Mixtral: 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 65_536))]
+    pub experts: Option<u32>,
+    /// Mixture of experts: experts each token is routed to (Mixtral: 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65_536))]
+    pub experts_per_token: Option<u32>,
+    /// Mixture of experts: parameters used per token, in millions, as published. Compute
+    /// follows these; memory holds all `parameters_m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 100_000_000.0))]
+    pub active_parameters_m: Option<f64>,
     /// Factorised embedding width (ALBERT, ELECTRA-small, MobileBERT).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 1_048_576))]
@@ -128,17 +152,32 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 64))]
     pub ffn_stacks: Option<u32>,
-    /// Longest input the position embeddings allow, where stated.
+    /// Size of the position table, as `config.json` states it (`max_position_embeddings`,
+    /// T5's `n_positions`), where stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 16_777_216))]
     pub max_positions: Option<u32>,
+    /// How positions are encoded, where stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positional: Option<Positional>,
+    /// The context the model was trained for, in tokens, as its card or paper states it, where
+    /// that differs from or replaces `max_positions` (rotary and relative positions, RoPE
+    /// scaling, an encoder's truncation length).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 16_777_216))]
+    pub context_length: Option<u32>,
     /// Vocabulary size, where stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100_000_000))]
     pub vocab_size: Option<u32>,
-    /// Every language the model was pre-trained on, code by code.
-    #[schemars(length(min = 1))]
+    /// Every language the model was pre-trained on, code by code. Empty or absent where no
+    /// source states them: coverage is then unconfirmed, never assumed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<LanguageCode>,
+    /// Tuned to follow instructions (chat and instruct checkpoints). Task fine-tunes such as
+    /// NLI or sentence embeddings are not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instruction_tuned: bool,
     /// The domain of the pre-training text.
     #[serde(default)]
     pub domain: Domain,
@@ -163,6 +202,36 @@ pub struct Model {
     pub notes: Vec<String>,
 }
 
+/// How a model encodes token positions, which decides what its context limit means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[schemars(transform = crate::schema::plain_enum)]
+pub enum Positional {
+    /// A learned table (BERT, GPT-2, BART): no position beyond `max_positions` exists.
+    Learned,
+    /// Fixed sinusoids (the original Transformer, Marian, M2M-100, NLLB).
+    Sinusoidal,
+    /// Rotary embeddings (Llama, Mistral, Qwen2, ModernBERT).
+    Rope,
+    /// Relative position buckets or biases (T5, DeBERTa).
+    Relative,
+    /// Attention with linear biases (BLOOM, MPT).
+    Alibi,
+}
+
+impl Positional {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Positional::Learned => "learned",
+            Positional::Sinusoidal => "sinusoidal",
+            Positional::Rope => "rope",
+            Positional::Relative => "relative",
+            Positional::Alibi => "alibi",
+        }
+    }
+}
+
 /// A published benchmark result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -181,6 +250,10 @@ pub struct BenchmarkResult {
     /// True for metrics where lower is better (perplexity).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lower_is_better: bool,
+    /// Whether the figure was verified by a third party (Hugging Face's `model-index`
+    /// `verified` flag), where stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
     /// Per-task figures or other detail, as published.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -198,6 +271,28 @@ impl Model {
     /// The feed-forward width: `intermediate_size`, or 4 × the attention width.
     pub fn ffn_width(&self) -> u32 {
         self.intermediate_size.unwrap_or(4 * self.attention_width())
+    }
+
+    /// The longest sequence (input plus output tokens) the model can take, and what the limit
+    /// is: the stated trained context where there is one, else the position table.
+    pub fn context_limit(&self) -> Option<(u32, String)> {
+        if let Some(c) = self.context_length {
+            let how = self
+                .positional
+                .map_or(String::new(), |p| format!(", {} positions", p.as_str()));
+            return Some((c, format!("a trained context of {c} tokens{how}")));
+        }
+        let p = self.max_positions?;
+        Some(match self.positional {
+            Some(Positional::Learned) => (p, format!("{p} learned positions")),
+            None => (p, format!("{p} positions")),
+            Some(other) => (p, format!("a context of {p} tokens ({} positions)", other.as_str())),
+        })
+    }
+
+    /// Key-value heads: `kv_heads`, or one per attention head.
+    pub fn kv_head_count(&self) -> u32 {
+        self.kv_heads.unwrap_or(self.attention_heads)
     }
 
     /// Whether the model was pre-trained on `code`.
@@ -254,6 +349,48 @@ impl Catalog {
                     ),
                 ),
                 _ => {}
+            }
+            if let Some(kv) = m.kv_heads {
+                if kv > m.attention_heads || m.attention_heads % kv != 0 {
+                    err(
+                        "kv_heads",
+                        format!(
+                            "{kv} key-value heads do not divide the {} attention heads into groups",
+                            m.attention_heads
+                        ),
+                    );
+                }
+            }
+            match (m.experts, m.experts_per_token) {
+                (Some(e), Some(k)) if k > e => err(
+                    "experts_per_token",
+                    format!("{k} experts per token, but only {e} experts"),
+                ),
+                (Some(_), None) => err(
+                    "experts_per_token",
+                    "a mixture-of-experts model needs `experts_per_token` beside `experts`".into(),
+                ),
+                (None, Some(_)) => err(
+                    "experts",
+                    "`experts_per_token` is given without `experts`".into(),
+                ),
+                _ => {}
+            }
+            if let Some(a) = m.active_parameters_m {
+                if m.experts.is_none() {
+                    err(
+                        "active_parameters_m",
+                        "only mixture-of-experts models (`experts`) have active parameters".into(),
+                    );
+                } else if !(a > 0.0 && a <= m.parameters_m) {
+                    err(
+                        "active_parameters_m",
+                        format!(
+                            "{a} M active parameters must be positive and at most the {} M in total",
+                            m.parameters_m
+                        ),
+                    );
+                }
             }
             if m.bottleneck_size.is_some_and(|b| b > m.hidden_size) {
                 err(

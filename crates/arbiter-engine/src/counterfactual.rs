@@ -65,7 +65,7 @@ fn fields(bundle: &Bundle, task: &Task) -> Vec<Field> {
         let values = budget_candidates(
             mem,
             models.iter().map(|m| {
-                cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, r.batch_size)
+                cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, 0, r.batch_size)
             }),
             0.5,
         );

@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::{Bundle, OnError, ScriptFault, TieBreak};
+use crate::cost::Precision;
 use crate::host::{TaskView, Verdict};
 use crate::task::Task;
 
@@ -100,6 +101,10 @@ pub struct Ranked {
     pub score: f64,
     /// This score minus the next model's (for rank 1: the margin to the runner-up).
     pub margin: Option<f64>,
+    /// The precision the model was judged at: the first criterion, in bundle order, that chose
+    /// one (the default bundle's `resources`: the most precise accepted precision that fits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
     /// Each criterion's part, by criterion name.
     pub criteria: BTreeMap<String, CriterionResult>,
 }
@@ -118,6 +123,9 @@ pub struct CriterionResult {
     pub contribution: f64,
     /// Why.
     pub reasons: Vec<String>,
+    /// The precision the criterion judged the model at, where it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
 }
 
 /// Status of a criterion for a ranked model.
@@ -193,6 +201,7 @@ pub fn task_hash(task: &Task) -> String {
 /// Decides on a task with a bundle. The bundle is a snapshot: nothing else is read.
 pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
     let started = Instant::now();
+    let task = task.normalised();
     let weights = effective_weights(bundle, &task)?;
     let view = TaskView::new(task.clone());
     let verdicts: Vec<Vec<Result<Verdict, ScriptFault>>> = bundle
@@ -222,10 +231,17 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 weight: w,
                 contribution: 0.0,
                 reasons: vec![reason],
+                precision: None,
             };
             let entry = match outcome {
-                Ok(Verdict::Score { value, reason }) => {
-                    Some(result(Status::Ok, Some(value), reason))
+                Ok(Verdict::Score {
+                    value,
+                    reason,
+                    precision,
+                }) => {
+                    let mut r = result(Status::Ok, Some(value), reason);
+                    r.precision = precision;
+                    Some(r)
                 }
                 Ok(Verdict::Abstain { reason }) => Some(result(Status::Abstained, None, reason)),
                 Ok(Verdict::Veto { reason }) => {
@@ -293,6 +309,10 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 score += r.contribution;
             }
         }
+        let precision = bundle
+            .criteria
+            .iter()
+            .find_map(|c| results.get(&c.name).and_then(|r| r.precision));
         ranking.push((
             model,
             Ranked {
@@ -300,6 +320,7 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 model: id.clone(),
                 score,
                 margin: None,
+                precision,
                 criteria: results,
             },
         ));

@@ -302,7 +302,7 @@ fn budget_violations(bundle: &Bundle, d: &Decision) -> Vec<String> {
         let Some(m) = bundle.catalog.get(&ranked.model) else {
             continue;
         };
-        let mem = cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, r.batch_size);
+        let mem = cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, 0, r.batch_size);
         let lat = cost::estimate_latency_ms(m, &device, r.sequence_length, r.batch_size);
         if r.max_memory_mb.is_some_and(|max| mem > max) {
             out.push(format!(

@@ -22,7 +22,7 @@ use rhai::{
 
 use crate::bundle::Limits;
 use crate::catalog::{Catalog, Model};
-use crate::cost::{self, DeviceProfile, Precision};
+use crate::cost::{self, CallCost, DeviceProfile, Precision};
 use crate::task::{Deployment, Task};
 
 /// What a criterion said about one model.
@@ -34,6 +34,9 @@ pub enum Verdict {
         value: f64,
         /// Why.
         reason: String,
+        /// The precision the criterion judged the model at, where it chose one
+        /// (`score(…).with_precision("int8")`).
+        precision: Option<Precision>,
     },
     /// The model is rejected.
     Veto {
@@ -70,6 +73,7 @@ pub struct TaskData {
     /// The normalised task.
     pub task: Task,
     languages: Array,
+    precisions: Array,
     benchmarks: Map,
 }
 
@@ -96,6 +100,12 @@ impl TaskView {
     /// Prepares a task for the scripts.
     pub fn new(task: Task) -> TaskView {
         let languages = strings(task.languages.iter().map(|l| l.as_str()));
+        let precisions = strings(
+            task.resources
+                .accepted_precisions()
+                .into_iter()
+                .map(Precision::as_str),
+        );
         let benchmarks = task
             .benchmarks
             .iter()
@@ -104,6 +114,7 @@ impl TaskView {
         TaskView(Arc::new(TaskData {
             task,
             languages,
+            precisions,
             benchmarks,
         }))
     }
@@ -240,6 +251,7 @@ fn register_verdicts(engine: &mut Engine) {
         check_score(&ctx, x).map(|value| Verdict::Score {
             value,
             reason: reason.to_string(),
+            precision: None,
         })
     });
     engine.register_fn("score", |ctx: NativeCallContext, x: i64, reason: &str| {
@@ -247,8 +259,27 @@ fn register_verdicts(engine: &mut Engine) {
         check_score(&ctx, x as f64).map(|value| Verdict::Score {
             value,
             reason: reason.to_string(),
+            precision: None,
         })
     });
+    engine.register_fn(
+        "with_precision",
+        |ctx: NativeCallContext, v: Verdict, p: &str| match v {
+            Verdict::Score {
+                value,
+                reason,
+                precision: _,
+            } => Ok(Verdict::Score {
+                value,
+                reason,
+                precision: Some(parse_precision(&ctx, p)?),
+            }),
+            other => Err(runtime_error(
+                format!("only a score carries a precision, not {other:?}"),
+                ctx.call_position(),
+            )),
+        },
+    );
     engine.register_fn("veto", |reason: &str| Verdict::Veto {
         reason: reason.to_string(),
     });
@@ -292,6 +323,10 @@ fn register_task(engine: &mut Engine) {
         t.resources.sequence_length
     ));
     get!("batch_size", |t| i64::from(t.resources.batch_size));
+    get!("output_tokens", |t| i64::from(
+        t.resources.output_tokens_for(t.task)
+    ));
+    engine.register_get("precisions", |v: &mut TaskView| v.0.precisions.clone());
     engine.register_get("languages", |v: &mut TaskView| v.0.languages.clone());
     engine.register_get("benchmarks", |v: &mut TaskView| v.0.benchmarks.clone());
 }
@@ -330,6 +365,24 @@ fn register_model(engine: &mut Engine) {
         .map_or(Dynamic::UNIT, |r| Dynamic::from(
             ImmutableString::from(r)
         )));
+    get!("head_size", |m| opt_int(m.head_size));
+    get!("kv_heads", |m| i64::from(m.kv_head_count()));
+    get!("intermediate_size", |m| i64::from(m.ffn_width()));
+    get!("gated_ffn", |m| m.gated_ffn);
+    get!("experts", |m| opt_int(m.experts));
+    get!("experts_per_token", |m| opt_int(m.experts_per_token));
+    get!("active_parameters_m", |m| cost::active_parameters_m(m));
+    get!("positional", |m| m
+        .positional
+        .map_or(Dynamic::UNIT, |p| Dynamic::from(ImmutableString::from(
+            p.as_str()
+        ))));
+    get!("context_length", |m| opt_int(m.context_length));
+    get!("context_limit", |m| opt_int(m.context_limit().map(|c| c.0)));
+    get!("context_basis", |m| m
+        .context_limit()
+        .map_or(Dynamic::UNIT, |c| Dynamic::from(ImmutableString::from(c.1))));
+    get!("instruction_tuned", |m| m.instruction_tuned);
     get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
     get!("language_count", |m| i64::try_from(m.languages.len())
         .unwrap_or(i64::MAX));
@@ -354,7 +407,34 @@ fn register_model(engine: &mut Engine) {
     });
 }
 
+fn parse_precision(ctx: &NativeCallContext, p: &str) -> Result<Precision, Box<EvalAltResult>> {
+    Precision::parse(p).ok_or_else(|| {
+        runtime_error(
+            format!("unknown precision `{p}`: fp32, bf16, fp16, int8 or int4"),
+            ctx.call_position(),
+        )
+    })
+}
+
+fn register_call_cost(engine: &mut Engine) {
+    engine.register_type_with_name::<CallCost>("Cost");
+    engine.register_get("precision", |c: &mut CallCost| {
+        ImmutableString::from(c.precision.as_str())
+    });
+    engine.register_get("prefill_ms", |c: &mut CallCost| c.prefill_ms);
+    engine.register_get("token_ms", |c: &mut CallCost| c.token_ms);
+    engine.register_get("output_tokens", |c: &mut CallCost| {
+        i64::from(c.output_tokens)
+    });
+    engine.register_get("latency_ms", |c: &mut CallCost| c.latency_ms);
+    engine.register_get("memory_mb", |c: &mut CallCost| c.memory_mb);
+    engine.register_get("memory_bound", |c: &mut CallCost| {
+        c.token_bound == cost::Bound::Memory
+    });
+}
+
 fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
+    register_call_cost(engine);
     fn tokens(ctx: &NativeCallContext, what: &str, v: i64) -> Result<u32, Box<EvalAltResult>> {
         u32::try_from(v).ok().filter(|&n| n > 0).ok_or_else(|| {
             runtime_error(
@@ -375,16 +455,34 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
     engine.register_fn(
         "estimate_memory_mb",
         |ctx: NativeCallContext, m: &mut ModelView, precision: &str, n: i64, batch: i64| {
-            let p = Precision::parse(precision).ok_or_else(|| {
+            Ok::<_, Box<EvalAltResult>>(cost::estimate_memory_mb(
+                &m.0.model,
+                parse_precision(&ctx, precision)?,
+                tokens(&ctx, "seq_len", n)?,
+                0,
+                tokens(&ctx, "batch", batch)?,
+            ))
+        },
+    );
+    engine.register_fn(
+        "estimate_memory_mb",
+        |ctx: NativeCallContext,
+         m: &mut ModelView,
+         precision: &str,
+         n: i64,
+         out: i64,
+         batch: i64| {
+            let out = u32::try_from(out).map_err(|_| {
                 runtime_error(
-                    format!("unknown precision `{precision}`: fp32, fp16 or int8"),
+                    format!("output tokens must be a non-negative integer, got {out}"),
                     ctx.call_position(),
                 )
             })?;
             Ok::<_, Box<EvalAltResult>>(cost::estimate_memory_mb(
                 &m.0.model,
-                p,
+                parse_precision(&ctx, precision)?,
                 tokens(&ctx, "seq_len", n)?,
+                out,
                 tokens(&ctx, "batch", batch)?,
             ))
         },
@@ -412,6 +510,28 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
                 &device,
                 tokens(&ctx, "seq_len", n)?,
                 tokens(&ctx, "batch", batch)?,
+            ))
+        },
+    );
+    let d = devices.clone();
+    engine.register_fn(
+        "estimate",
+        move |ctx: NativeCallContext, t: &mut TaskView, m: ModelView, precision: &str| {
+            let task = &t.0.task;
+            let r = &task.resources;
+            let device = d.get(&r.deployment).copied().ok_or_else(|| {
+                runtime_error(
+                    format!("no device profile for `{}`", r.deployment),
+                    ctx.call_position(),
+                )
+            })?;
+            Ok::<_, Box<EvalAltResult>>(cost::estimate_call(
+                &m.0.model,
+                &device,
+                parse_precision(&ctx, precision)?,
+                r.sequence_length,
+                r.output_tokens_for(task.task),
+                r.batch_size,
             ))
         },
     );

@@ -197,8 +197,11 @@ pub fn document_from_str<T: DeserializeOwned>(
             diagnostics,
         }
     };
-    let errors = kind.validate(&value);
+    let mut errors = kind.validate(&value);
     if !errors.is_empty() {
+        // The checks that can run on the raw value run anyway, so that every problem is reported
+        // at once (an unknown language beside a misspelt field).
+        errors.extend(value_checks(kind, &value));
         return Err(invalid(errors));
     }
     let doc: T = serde_json::from_value(value)
@@ -210,28 +213,57 @@ pub fn document_from_str<T: DeserializeOwned>(
     Ok(doc)
 }
 
-/// Semantic checks of a task that its schema cannot express.
-pub fn check_task(task: &Task) -> Vec<Diagnostic> {
+/// Semantic checks that need only the raw value, for documents that failed their schema: the
+/// typed checks cannot run on them, these can.
+fn value_checks(kind: SchemaKind, value: &Value) -> Vec<Diagnostic> {
+    match kind {
+        SchemaKind::Task => {
+            let codes: Vec<Option<&str>> = value
+                .get("languages")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(Value::as_str).collect())
+                .unwrap_or_default();
+            language_checks(&codes)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Language-code checks of a task's `languages`: ISO 639-1 where one exists, known codes, no
+/// duplicates. Items that are not well-formed codes are left to the schema.
+fn language_checks(codes: &[Option<&str>]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (i, l) in task.languages.iter().enumerate() {
+    for (i, code) in codes.iter().enumerate() {
+        let Some(l) = code.filter(|l| {
+            (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase())
+        }) else {
+            continue;
+        };
         let path = format!("/languages/{i}");
-        if let Some(two) = lang::two_letter_for(l.as_str()) {
+        if let Some(two) = lang::two_letter_for(l) {
             out.push(Diagnostic::new(
                 path,
                 format!("use the ISO 639-1 code `{two}` instead of `{l}`"),
             ));
-        } else if !lang::is_known(l.as_str()) {
+        } else if !lang::is_known(l) {
             out.push(Diagnostic::new(
                 path,
                 format!("unknown language code `{l}` (ISO 639-1 or 639-3 expected)"),
             ));
-        } else if task.languages[..i].contains(l) {
+        } else if codes[..i].contains(code) {
             out.push(Diagnostic::new(
                 path,
                 format!("language `{l}` is listed twice"),
             ));
         }
     }
+    out
+}
+
+/// Semantic checks of a task that its schema cannot express.
+pub fn check_task(task: &Task) -> Vec<Diagnostic> {
+    let codes: Vec<Option<&str>> = task.languages.iter().map(|l| Some(l.as_str())).collect();
+    let mut out = language_checks(&codes);
     let r = &task.resources;
     for (field, value) in [
         ("max_latency_ms", r.max_latency_ms),

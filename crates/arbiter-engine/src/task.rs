@@ -10,6 +10,8 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::cost::Precision;
+
 /// A machine-learning task for which a model is to be chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -116,7 +118,8 @@ pub struct Resources {
     /// The class of device the model is deployed on.
     #[serde(default)]
     pub deployment: Deployment,
-    /// Latency budget per example in milliseconds, at `sequence_length` and `batch_size`.
+    /// Latency budget of one call in milliseconds, at `sequence_length` and `batch_size`: reading
+    /// the input and generating `output_tokens`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0))]
     pub max_latency_ms: Option<f64>,
@@ -136,6 +139,49 @@ pub struct Resources {
     #[serde(default = "default_batch_size")]
     #[schemars(range(min = 1, max = 1_000_000))]
     pub batch_size: u32,
+    /// Tokens generated per example. Default by task type: 0 where the answer is a label, a
+    /// span or a vector; `sequence_length` for translation (a translation is about as long as
+    /// its source); 128 for summarisation; 256 for text generation (see
+    /// [`TaskType::default_output_tokens`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub output_tokens: Option<u32>,
+    /// Numeric precisions the deployment accepts for the weights, e.g. `[fp16, int8, int4]`.
+    /// Each model is judged at the most precise one that fits. Default: `[fp16]` on
+    /// `cloud-gpu`, `[fp32]` on the CPU classes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 5), extend("uniqueItems" = true))]
+    pub precisions: Option<Vec<Precision>>,
+}
+
+impl Resources {
+    /// Tokens generated per example: the task's `output_tokens`, else the task type's default.
+    pub fn output_tokens_for(&self, task: TaskType) -> u32 {
+        self.output_tokens
+            .unwrap_or_else(|| task.default_output_tokens(self.sequence_length))
+    }
+
+    /// The accepted precisions, most precise first: the task's, else the deployment's default.
+    pub fn accepted_precisions(&self) -> Vec<Precision> {
+        let mut out = self
+            .precisions
+            .clone()
+            .unwrap_or_else(|| vec![Precision::default_for(self.deployment)]);
+        out.sort_by_key(|p| p.rank());
+        out.dedup();
+        out
+    }
+}
+
+impl Task {
+    /// The task with every default that depends on other fields filled in (`output_tokens`,
+    /// `precisions`), as decisions record it.
+    pub fn normalised(mut self) -> Task {
+        let r = &mut self.resources;
+        r.output_tokens = Some(r.output_tokens_for(self.task));
+        r.precisions = Some(r.accepted_precisions());
+        self
+    }
 }
 
 fn default_sequence_length() -> u32 {
@@ -155,6 +201,8 @@ impl Default for Resources {
             max_parameters_m: None,
             sequence_length: default_sequence_length(),
             batch_size: default_batch_size(),
+            output_tokens: None,
+            precisions: None,
         }
     }
 }
@@ -343,6 +391,23 @@ task_types! {
     TableQuestionAnswering => "table-question-answering";
     /// Rank passages against a query.
     TextRanking => "text-ranking";
+}
+
+impl TaskType {
+    /// Tokens generated per example when the task does not say: 0 where the answer is a label,
+    /// a span or a vector (read-only tasks); for translation the input length, since a
+    /// translation is about as long as its source; 128 for summarisation (CNN/DailyMail
+    /// reference summaries average about 56 words, some 75 tokens, and BART's released
+    /// summarisation config caps generation at 142); 256 for open generation and dialogue (a
+    /// paragraph or a chat turn).
+    pub fn default_output_tokens(self, sequence_length: u32) -> u32 {
+        match self {
+            TaskType::Translation => sequence_length,
+            TaskType::Summarization => 128,
+            TaskType::TextGeneration => 256,
+            _ => 0,
+        }
+    }
 }
 
 impl fmt::Display for TaskType {

@@ -8,7 +8,7 @@
 //! snapshot, so the answer is exactly what the rules would do — not an approximation of them.
 
 use crate::bundle::Bundle;
-use crate::cost::{self, Precision};
+use crate::cost;
 use crate::decide::decide;
 use crate::task::{Deployment, Task};
 
@@ -54,6 +54,10 @@ fn fields(bundle: &Bundle, task: &Task) -> Vec<Field> {
         .get(&r.deployment)
         .copied()
         .unwrap_or_else(|| cost::DeviceProfile::default_for(r.deployment));
+    // Budgets are tried at each model's estimate at the task's most precise accepted
+    // precision: where a full-precision veto turns into a fit.
+    let precision = r.accepted_precisions()[0];
+    let out_tokens = r.output_tokens_for(task.task);
     let models = &bundle.catalog.models;
     let mut out = Vec::new();
     let with = |f: &dyn Fn(&mut Task)| {
@@ -65,7 +69,7 @@ fn fields(bundle: &Bundle, task: &Task) -> Vec<Field> {
         let values = budget_candidates(
             mem,
             models.iter().map(|m| {
-                cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, 0, r.batch_size)
+                cost::estimate_memory_mb(m, precision, r.sequence_length, out_tokens, r.batch_size)
             }),
             0.5,
         );
@@ -88,7 +92,10 @@ fn fields(bundle: &Bundle, task: &Task) -> Vec<Field> {
             ms,
             models
                 .iter()
-                .map(|m| cost::estimate_latency_ms(m, &device, r.sequence_length, r.batch_size)),
+                .map(|m| {
+                    cost::estimate_call(m, &device, precision, r.sequence_length, out_tokens, r.batch_size)
+                        .latency_ms
+                }),
             0.05,
         );
         out.push(Field {

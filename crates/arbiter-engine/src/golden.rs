@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::Bundle;
 use crate::catalog::Family;
-use crate::cost::{self, Precision};
+use crate::cost;
 use crate::decide::{self, Decision, Outcome};
 use crate::load::{self, LoadError, Syntax};
 use crate::schema::SchemaKind;
@@ -65,10 +65,49 @@ pub struct Expect {
     /// Pairs: `model` must rank above `above` (both ranked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ranked_above: Vec<Above>,
-    /// Every ranked model fits the task's budgets by the cost model (memory at fp32, latency
-    /// on the task's device, parameters).
+    /// Every ranked model fits the task's budgets by the cost model (memory and the whole
+    /// call's latency at the precision the decision recorded for it — else the task's most
+    /// precise accepted one — on the task's device, and parameters).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub within_budget: bool,
+    /// What the chosen model must be, by its catalog facts rather than its id (so a case keeps
+    /// meaning when the catalog grows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chosen_is: Option<ChosenIs>,
+    /// Reasons that must appear: a criterion's reason (score or veto) for a model must contain
+    /// a text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<ReasonExpect>,
+}
+
+/// Facts the chosen model must have. Every one given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChosenIs {
+    /// Its family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    /// Whether it is instruction-tuned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction_tuned: Option<bool>,
+    /// A pipeline tag the catalog lists it for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suits: Option<String>,
+    /// It was pre-trained on every language of the task (by its catalog entry).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub covers_task_languages: bool,
+}
+
+/// A reason that must appear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonExpect {
+    /// The model.
+    pub model: String,
+    /// The criterion.
+    pub criterion: String,
+    /// Text its reason must contain.
+    pub contains: String,
 }
 
 /// A model that must be vetoed.
@@ -278,6 +317,30 @@ pub fn check(bundle: &Bundle, e: &Expect, d: &Decision) -> Vec<String> {
     if e.within_budget {
         out.extend(budget_violations(bundle, d));
     }
+    if let Some(is) = &e.chosen_is {
+        out.extend(chosen_is_violations(bundle, is, d));
+    }
+    for r in &e.reasons {
+        let ranked = d
+            .ranking
+            .iter()
+            .find(|x| x.model == r.model)
+            .and_then(|x| x.criteria.get(&r.criterion))
+            .map(|c| c.reasons.clone());
+        let vetoed: Vec<String> = d
+            .rejected
+            .iter()
+            .filter(|x| x.model == r.model && x.criterion == r.criterion)
+            .map(|x| x.reason.clone())
+            .collect();
+        let all: Vec<String> = ranked.unwrap_or_default().into_iter().chain(vetoed).collect();
+        if !all.iter().any(|x| x.contains(&r.contains)) {
+            out.push(format!(
+                "no {} reason for `{}` contains {:?} (reasons: {all:?})",
+                r.criterion, r.model, r.contains
+            ));
+        }
+    }
     out
 }
 
@@ -289,7 +352,55 @@ fn rank_note(rank: Option<usize>, vetoes: &[&crate::decide::Rejection]) -> Strin
     }
 }
 
-/// Ranked models whose estimates exceed the task's budgets, by the cost model itself.
+fn chosen_is_violations(bundle: &Bundle, is: &ChosenIs, d: &Decision) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(m) = d.chosen.as_deref().and_then(|id| bundle.catalog.get(id)) else {
+        return vec!["no model was chosen".into()];
+    };
+    if let Some(f) = is.family
+        && m.family != f
+    {
+        out.push(format!("chose `{}`, a {}, expected a {f}", m.id, m.family));
+    }
+    if let Some(t) = is.instruction_tuned
+        && m.instruction_tuned != t
+    {
+        out.push(format!(
+            "chose `{}`, which is {}instruction-tuned",
+            m.id,
+            if m.instruction_tuned { "" } else { "not " }
+        ));
+    }
+    if let Some(t) = &is.suits
+        && !m.tasks.iter().any(|x| x == t)
+    {
+        out.push(format!(
+            "chose `{}`, which the catalog does not list for {t}",
+            m.id
+        ));
+    }
+    if is.covers_task_languages {
+        let missing: Vec<&str> = d
+            .task
+            .languages
+            .iter()
+            .filter(|l| !m.covers_language(l))
+            .map(|l| l.as_str())
+            .collect();
+        if !missing.is_empty() {
+            out.push(format!(
+                "chose `{}`, which does not cover {}",
+                m.id,
+                missing.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// Ranked models whose estimates exceed the task's budgets, by the cost model itself: memory and
+/// the whole call at the precision the decision recorded for the model (else the task's most
+/// precise accepted one).
 fn budget_violations(bundle: &Bundle, d: &Decision) -> Vec<String> {
     let r = &d.task.resources;
     let device = bundle
@@ -297,18 +408,28 @@ fn budget_violations(bundle: &Bundle, d: &Decision) -> Vec<String> {
         .get(&r.deployment)
         .copied()
         .unwrap_or_else(|| cost::DeviceProfile::default_for(r.deployment));
+    let fallback = r.accepted_precisions()[0];
     let mut out = Vec::new();
     for ranked in &d.ranking {
         let Some(m) = bundle.catalog.get(&ranked.model) else {
             continue;
         };
-        let mem = cost::estimate_memory_mb(m, Precision::Fp32, r.sequence_length, 0, r.batch_size);
-        let lat = cost::estimate_latency_ms(m, &device, r.sequence_length, r.batch_size);
-        if r.max_memory_mb.is_some_and(|max| mem > max) {
+        let call = cost::estimate_call(
+            m,
+            &device,
+            ranked.precision.unwrap_or(fallback),
+            r.sequence_length,
+            r.output_tokens_for(d.task.task),
+            r.batch_size,
+        );
+        let (mem, lat) = (call.memory_mb, call.latency_ms);
+        if r.max_memory_mb.is_some_and(|max| mem > max) || mem > device.memory_mb {
             out.push(format!(
-                "`{}` is ranked but needs {mem:.0} MB, over the {} MB budget",
+                "`{}` is ranked but needs {mem:.0} MB at {}, over the {} MB budget or the device's {} MB",
                 m.id,
-                r.max_memory_mb.unwrap_or_default()
+                call.precision,
+                r.max_memory_mb.unwrap_or_default(),
+                device.memory_mb
             ));
         }
         if r.max_latency_ms.is_some_and(|max| lat > max) {
@@ -325,6 +446,15 @@ fn budget_violations(bundle: &Bundle, d: &Decision) -> Vec<String> {
                 m.parameters_m,
                 r.max_parameters_m.unwrap_or_default()
             ));
+        }
+        if let Some((limit, what)) = m.context_limit() {
+            let need = r.sequence_length + r.output_tokens_for(d.task.task);
+            if need > limit {
+                out.push(format!(
+                    "`{}` is ranked but {need} tokens exceed {what}",
+                    m.id
+                ));
+            }
         }
     }
     out

@@ -142,7 +142,10 @@ pub fn explain(d: &Decision, top: usize, md: bool) -> String {
     let mut s = String::new();
     let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
     for r in d.ranking.iter().take(top) {
-        let _ = writeln!(s, "\n{h}#{} {} — score {:.3}", r.rank, r.model, r.score);
+        let at = r
+            .precision
+            .map_or(String::new(), |p| format!(" — judged at {p}"));
+        let _ = writeln!(s, "\n{h}#{} {} — score {:.3}{at}", r.rank, r.model, r.score);
         for c in &d.criteria {
             if let Some(res) = r.criteria.get(&c.name) {
                 let what = match (res.status, res.score) {

@@ -183,8 +183,8 @@ fn every_example_selects_with_a_valid_deterministic_decision() {
         assert_eq!(first["rank"], 1);
         assert_eq!(
             first["criteria"].as_object().unwrap().len(),
-            6,
-            "{task}: six criteria per ranked model"
+            7,
+            "{task}: seven criteria per ranked model (the guide's six and licence)"
         );
         let again = json(&arbiter(&["select", &task, "--format", "json"]));
         assert_ne!(d["decision_id"], again["decision_id"]);

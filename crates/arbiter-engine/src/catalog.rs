@@ -286,7 +286,10 @@ impl Model {
         Some(match self.positional {
             Some(Positional::Learned) => (p, format!("{p} learned positions")),
             None => (p, format!("{p} positions")),
-            Some(other) => (p, format!("a context of {p} tokens ({} positions)", other.as_str())),
+            Some(other) => (
+                p,
+                format!("a context of {p} tokens ({} positions)", other.as_str()),
+            ),
         })
     }
 

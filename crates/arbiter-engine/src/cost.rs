@@ -211,10 +211,9 @@ struct Dims {
 impl Dims {
     fn of(m: &Model) -> Dims {
         let w = f64::from(m.attention_width());
-        let head = m.head_size.map_or_else(
-            || w / f64::from(m.attention_heads),
-            f64::from,
-        );
+        let head = m
+            .head_size
+            .map_or_else(|| w / f64::from(m.attention_heads), f64::from);
         let i = m
             .head_size
             .map_or(w, |h| f64::from(m.attention_heads) * f64::from(h));
@@ -714,7 +713,10 @@ mod tests {
         assert!(close(estimate_gflops(&m, 512) * 1e9, 7_284_264_534_016.0));
         let dev = device(20_000.0, 240.0);
         let call = estimate_call(&m, &dev, Precision::Fp16, 512, 0, 1);
-        assert!(close(call.prefill_ms, 7_284.264_534_016 / 20_000.0 * 1000.0));
+        assert!(close(
+            call.prefill_ms,
+            7_284.264_534_016 / 20_000.0 * 1000.0
+        ));
         assert!(close(call.latency_ms, call.prefill_ms));
     }
 
@@ -735,7 +737,10 @@ mod tests {
         let call = estimate_call(&m, &dev, Precision::Fp16, 512, 64, 1);
         assert_eq!(call.token_bound, Bound::Memory);
         assert!(close(call.token_ms, 16_131_303_168.0 / 240e9 * 1000.0));
-        assert!(close(call.latency_ms, call.prefill_ms + 64.0 * call.token_ms));
+        assert!(close(
+            call.latency_ms,
+            call.prefill_ms + 64.0 * call.token_ms
+        ));
         // The key-value cache holds 8 heads, not 32: 2·32·576·1024 values at 2 bytes.
         let mem = estimate_memory_mb(&m, Precision::Fp16, 512, 64, 1);
         let activations = 2.0 * (512.0 * (4.0 * 4096.0 + 14336.0) + 32.0 * 512.0 * 512.0);
@@ -845,7 +850,10 @@ mod tests {
         }
         assert!(Precision::Fp32.rank() < Precision::Fp16.rank());
         assert!(Precision::Int8.rank() < Precision::Int4.rank());
-        assert_eq!(Precision::default_for(Deployment::CloudGpu), Precision::Fp16);
+        assert_eq!(
+            Precision::default_for(Deployment::CloudGpu),
+            Precision::Fp16
+        );
         assert_eq!(Precision::default_for(Deployment::Edge), Precision::Fp32);
     }
 }

@@ -90,12 +90,17 @@ fn fields(bundle: &Bundle, task: &Task) -> Vec<Field> {
     if let Some(ms) = r.max_latency_ms {
         let values = budget_candidates(
             ms,
-            models
-                .iter()
-                .map(|m| {
-                    cost::estimate_call(m, &device, precision, r.sequence_length, out_tokens, r.batch_size)
-                        .latency_ms
-                }),
+            models.iter().map(|m| {
+                cost::estimate_call(
+                    m,
+                    &device,
+                    precision,
+                    r.sequence_length,
+                    out_tokens,
+                    r.batch_size,
+                )
+                .latency_ms
+            }),
             0.05,
         );
         out.push(Field {

@@ -333,7 +333,11 @@ pub fn check(bundle: &Bundle, e: &Expect, d: &Decision) -> Vec<String> {
             .filter(|x| x.model == r.model && x.criterion == r.criterion)
             .map(|x| x.reason.clone())
             .collect();
-        let all: Vec<String> = ranked.unwrap_or_default().into_iter().chain(vetoed).collect();
+        let all: Vec<String> = ranked
+            .unwrap_or_default()
+            .into_iter()
+            .chain(vetoed)
+            .collect();
         if !all.iter().any(|x| x.contains(&r.contains)) {
             out.push(format!(
                 "no {} reason for `{}` contains {:?} (reasons: {all:?})",

@@ -372,16 +372,16 @@ fn register_model(engine: &mut Engine) {
     get!("experts", |m| opt_int(m.experts));
     get!("experts_per_token", |m| opt_int(m.experts_per_token));
     get!("active_parameters_m", |m| cost::active_parameters_m(m));
-    get!("positional", |m| m
-        .positional
-        .map_or(Dynamic::UNIT, |p| Dynamic::from(ImmutableString::from(
-            p.as_str()
-        ))));
+    get!("positional", |m| m.positional.map_or(Dynamic::UNIT, |p| {
+        Dynamic::from(ImmutableString::from(p.as_str()))
+    }));
     get!("context_length", |m| opt_int(m.context_length));
     get!("context_limit", |m| opt_int(m.context_limit().map(|c| c.0)));
     get!("context_basis", |m| m
         .context_limit()
-        .map_or(Dynamic::UNIT, |c| Dynamic::from(ImmutableString::from(c.1))));
+        .map_or(Dynamic::UNIT, |c| Dynamic::from(
+            ImmutableString::from(c.1)
+        )));
     get!("instruction_tuned", |m| m.instruction_tuned);
     get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
     get!("language_count", |m| i64::try_from(m.languages.len())

@@ -234,9 +234,9 @@ fn value_checks(kind: SchemaKind, value: &Value) -> Vec<Diagnostic> {
 fn language_checks(codes: &[Option<&str>]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, code) in codes.iter().enumerate() {
-        let Some(l) = code.filter(|l| {
-            (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase())
-        }) else {
+        let Some(l) = code
+            .filter(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_lowercase()))
+        else {
             continue;
         };
         let path = format!("/languages/{i}");

@@ -891,6 +891,38 @@ mod tests {
         assert!(load::check_task(&t).is_empty());
     }
 
+    /// A device profile in `bundle.toml` may leave out the memory bandwidth: the class's default
+    /// fills it in; one that gives it keeps it.
+    #[test]
+    fn device_bandwidth_defaults_per_class_and_can_be_overridden() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bundles/tiny");
+        let mut files = Files::read_dir(&dir).unwrap();
+        let manifest = String::from_utf8(files.0["bundle.toml"].clone()).unwrap();
+        let manifest = manifest.replacen(
+            "[[criterion]]",
+            "[devices.edge]\ngflops = 10\nmemory_mb = 100\n\n\
+             [devices.mobile]\ngflops = 10\nmemory_mb = 100\nmemory_bandwidth_gbs = 3\n\n\
+             [[criterion]]",
+            1,
+        );
+        files.0.insert("bundle.toml".into(), manifest.into_bytes());
+        let b = Bundle::from_files(files, "tiny".into()).unwrap();
+        let edge = b.devices[&Deployment::Edge];
+        assert_eq!(edge.gflops, 10.0);
+        assert_eq!(
+            edge.memory_bandwidth_gbs,
+            DeviceProfile::default_for(Deployment::Edge).memory_bandwidth_gbs
+        );
+        assert_eq!(
+            b.devices[&Deployment::Mobile].memory_bandwidth_gbs,
+            Some(3.0)
+        );
+        assert_eq!(
+            b.devices[&Deployment::CloudGpu],
+            DeviceProfile::default_for(Deployment::CloudGpu)
+        );
+    }
+
     #[test]
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));

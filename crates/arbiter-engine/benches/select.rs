@@ -3,25 +3,36 @@
 //! Measured, each as one complete decision:
 //!
 //! - `select/default-catalog/scripted`: [`arbiter_engine::decide`] with the default bundle
-//!   (`policies/`, 47 models) on `examples/tasks/chinese-sentiment-cpu.yaml`;
+//!   (`policies/`, its catalog as it stands) on `examples/tasks/chinese-sentiment-cpu.yaml`;
 //! - `select/synthetic-10k/scripted`: the same bundle with its catalog replaced by 10 000
 //!   deterministic variants of the default models, on an English text-classification task on
 //!   cloud-gpu without budgets (so most models survive the vetoes and are ranked);
-//! - `select/.../native`: the six default criteria written in Rust in this file, as close to
-//!   `policies/criteria/*.rhai` as Rust allows (same arithmetic in the same order, the same reason
-//!   strings, the engine's cost model), evaluated in parallel over the models with rayon and
-//!   combined as `decide` combines (vetoes first, then Σ wᵢ·sᵢ / Σ wᵢ over the criteria that
-//!   answered, ties by `parameters_m` then id), into the engine's own `Ranked` and `Rejection`
-//!   records. The decision's envelope (UUID, timestamp, task hash) is left out of the native side:
-//!   it costs microseconds. Both sides drop their result inside the timed loop; over 10 000 models
-//!   that drop is itself some 15–20 ms.
+//! - `select/.../native`: the seven default criteria (`task_type`, `language`, `domain`,
+//!   `resources`, `data_volume`, `benchmarks`, `licence`) written in Rust in this file, as close
+//!   to `policies/criteria/*.rhai` as Rust allows (same arithmetic in the same order, the same
+//!   reason strings with Rhai's float formatting, the engine's cost model: `resources` loops over
+//!   the task's accepted precisions, most precise first, pricing each whole call with
+//!   [`arbiter_engine::cost::estimate_call`] as the host's `estimate(task, model, precision)`
+//!   does, and records the precision it judged the model at), evaluated in parallel over the
+//!   models with rayon on the normalised task and combined as `decide` combines (vetoes first,
+//!   then Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered, ties by `parameters_m` then id, each
+//!   ranked model's precision taken from the first criterion in bundle order that chose one),
+//!   into the engine's own `Ranked` and `Rejection` records. The decision's envelope (UUID,
+//!   timestamp, task hash) is left out of the native side: it costs microseconds. Both sides drop
+//!   their result inside the timed loop; over 10 000 models that drop is itself some 15–20 ms.
 //!
-//! Before anything is timed, a differential check asserts that both sides agree, on both catalogs
-//! and for both tasks: the chosen model, every veto (model and criterion), the ranking order, every
-//! score to 1e-9 and every reason string. A disagreement panics, so the bench fails — which is
-//! also what happens when a script in `policies/criteria/` changes: mirror the change here.
+//! Before anything is timed, a differential check asserts that both sides agree: on the default
+//! catalog for the two timed tasks, every task in `examples/tasks/` and a few more written here
+//! to reach the branches those miss (zero-shot, embeddings, generation at several precisions on
+//! small devices, over-long inputs); on the synthetic catalog for the two timed tasks and a
+//! generation task. Compared: the chosen model, every veto (model, criterion and reason), the
+//! ranking order, every score and contribution to 1e-9, every weight, status, reason string and
+//! precision (per criterion and per ranked model). A disagreement panics, so the bench fails —
+//! which is also what happens when a script in `policies/criteria/` changes: mirror the change
+//! here. `cargo test -p arbiter-engine --bench select` runs the check alone (criterion's test
+//! mode runs each timed function once).
 //!
-//! Run it with `cargo bench -p arbiter-engine --bench select` (about 20 s on two cores once
+//! Run it with `cargo bench -p arbiter-engine --bench select` (under a minute on two cores once
 //! built); `cargo bench -p arbiter-engine --bench select -- synthetic` runs only the 10 000-model
 //! cases.
 
@@ -35,9 +46,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use arbiter_engine::bundle::{Files, TieBreak};
-use arbiter_engine::cost::{
-    DeviceProfile, Precision, estimate_latency_ms, estimate_memory_mb, layer_parameters_m,
-};
+use arbiter_engine::catalog::Positional;
+use arbiter_engine::cost::{CallCost, DeviceProfile, Precision, estimate_call, layer_parameters_m};
 use arbiter_engine::decide::{CriterionResult, Decision, Ranked, Rejection, Status};
 use arbiter_engine::host::Verdict;
 use arbiter_engine::load::{load_task, task_from_str};
@@ -63,6 +73,122 @@ resources:
   batch_size: 8
 ";
 
+/// Tasks for the differential check only (never timed), each reaching branches of the scripts
+/// that the timed tasks and `examples/tasks/` leave out.
+const CHECK_TASKS: &[&str] = &[
+    // Zero-shot: NLI checkpoints, instruction-tuned models, the rest; two precisions on a CPU.
+    "
+name: zero-shot topics (check)
+task: zero-shot-classification
+languages: [en]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-cpu
+  max_latency_ms: 400
+  sequence_length: 256
+  precisions: [int8, fp32]
+",
+    // Sentence similarity across two languages on an edge box, three precisions, a memory budget.
+    "
+name: bilingual similarity (check)
+task: sentence-similarity
+languages: [en, de]
+data:
+  labeled_examples: 20000
+resources:
+  deployment: edge
+  max_memory_mb: 600
+  sequence_length: 128
+  batch_size: 4
+  precisions: [fp32, fp16, int8]
+",
+    // Embeddings on a phone, the deployment's default precision.
+    "
+name: on-device embeddings (check)
+task: feature-extraction
+languages: [en]
+data:
+  labeled_examples: 500
+resources:
+  deployment: mobile
+  max_latency_ms: 200
+  sequence_length: 128
+",
+    // Generation on an edge box: memory- or compute-bound tokens, int8 and int4, a latency budget.
+    "
+name: edge assistant (check)
+task: dialogue
+languages: [en]
+data:
+  labeled_examples: 5000
+resources:
+  deployment: edge
+  max_latency_ms: 60000
+  sequence_length: 1024
+  output_tokens: 256
+  precisions: [bf16, int8, int4]
+",
+    // Long French generation on a GPU: context-limit vetoes, large data, two precisions.
+    "
+name: long French drafting (check)
+task: text-generation
+languages: [fr]
+data:
+  labeled_examples: 2000000
+resources:
+  deployment: cloud-gpu
+  max_memory_mb: 12000
+  sequence_length: 6000
+  output_tokens: 1500
+  precisions: [fp16, int8]
+",
+    // Translation on a CPU with a budget: output as long as the input, over-long inputs.
+    "
+name: English to French on CPU (check)
+task: translation
+languages: [en, fr]
+data:
+  labeled_examples: 300000
+resources:
+  deployment: on-prem-cpu
+  max_latency_ms: 3000
+  max_parameters_m: 2000
+  sequence_length: 600
+  precisions: [fp32, int8, int4]
+",
+    // Chinese summarisation with task weights and a benchmark weighted 0.
+    "
+name: Chinese summaries (check)
+task: summarization
+languages: [zh]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-gpu
+  sequence_length: 1024
+  precisions: [bf16, int4]
+benchmarks:
+  cnn-dailymail: 0
+weights:
+  licence: 2
+  benchmarks: 0.5
+",
+    // Fill-mask with every decoder vetoed, in a legal domain.
+    "
+name: legal fill-mask (check)
+task: fill-mask
+languages: [en]
+domain: legal
+data:
+  labeled_examples: 150000
+resources:
+  deployment: cloud-cpu
+  max_memory_mb: 3000
+  sequence_length: 512
+",
+];
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -77,9 +203,11 @@ fn policies() -> PathBuf {
 
 /// `n` variants of the base models, deterministic: model i is base model i % len with its id
 /// suffixed `-synth-{i}`, its hidden size moved by a multiple of its head count (so it still
-/// splits into heads), one to three more layers every other variant, ±15 % parameters, and every
-/// benchmark figure moved by up to ±1 point. Notes and all sources but the first are dropped, to
-/// keep the YAML small.
+/// splits into heads; heads and key-value heads are left alone, so grouped-query models keep
+/// their groups), one to three more layers every other variant, ±15 % parameters (and active
+/// parameters with them, capped at the total), and every benchmark figure moved by up to ±1
+/// point. Notes and all sources but the first are dropped, to keep the YAML small. The result
+/// passes `Catalog::check` (asserted before the bundle is built).
 fn synthetic_models(base: &[Model], n: usize) -> Vec<Model> {
     (0..n)
         .map(|i| {
@@ -101,6 +229,10 @@ fn synthetic_models(base: &[Model], n: usize) -> Vec<Model> {
             #[allow(clippy::cast_precision_loss)] // small integers
             let factor = 0.85 + 0.05 * ((v * 7 + i) % 7) as f64;
             m.parameters_m = (m.parameters_m * factor * 10.0).round() / 10.0;
+            // A mixture of experts keeps its active share, and at most its total.
+            m.active_parameters_m = m
+                .active_parameters_m
+                .map(|a| ((a * factor * 10.0).round() / 10.0).min(m.parameters_m));
 
             for (k, (_, b)) in m.benchmarks.iter_mut().enumerate() {
                 #[allow(clippy::cast_precision_loss)] // small integers
@@ -115,25 +247,80 @@ fn synthetic_models(base: &[Model], n: usize) -> Vec<Model> {
         .collect()
 }
 
+/// The base models followed by one probe of each, for the differential check only: the probes
+/// carry what the scripts branch on and a catalog may not yet hold — instruction tuning flipped,
+/// every licence class and none, no stated language (one in three), a stated trained context
+/// with rotary positions (short or long, every other), encoder-decoders trained on translation,
+/// checkpoints listed for zero-shot classification or sentence similarity and others no longer
+/// listed for similarity, ten times the parameters (one in four: multilingual models past 1 B).
+fn probe_models(base: &[Model]) -> Vec<Model> {
+    const LICENCES: [Option<&str>; 7] = [
+        None,
+        Some("llama3.1"),
+        Some("gemma"),
+        Some("other"),
+        Some("BSD-3-Clause"),
+        Some("CC-BY-4.0"),
+        Some("CC-BY-NC-SA-4.0"),
+    ];
+    let probes = base.iter().enumerate().map(|(i, m)| {
+        let mut m = m.clone();
+        m.id = format!("{}-probe", m.id);
+        m.instruction_tuned = !m.instruction_tuned;
+        m.license = LICENCES[i % LICENCES.len()].map(str::to_string);
+        if i % 3 == 0 {
+            m.languages.clear();
+        }
+        if i % 2 == 0 {
+            m.context_length = Some(if i % 4 == 0 { 512 } else { 32_768 });
+            m.positional = Some(Positional::Rope);
+        }
+        if m.family == Family::EncoderDecoder && !m.objectives.iter().any(|o| o == "translation") {
+            m.objectives.push("translation".into());
+        }
+        let extra = ["zero-shot-classification", "sentence-similarity"][i % 2];
+        if i % 5 < 2 && !m.tasks.iter().any(|t| t == extra) {
+            m.tasks.push(extra.into());
+        }
+        if i % 5 >= 3 && m.tasks.len() > 1 {
+            m.tasks.retain(|t| t != "sentence-similarity");
+        }
+        if i % 4 == 3 {
+            m.parameters_m *= 10.0;
+        }
+        m
+    });
+    base.iter().cloned().chain(probes).collect()
+}
+
 /// The default bundle with its catalog replaced by `models`, through the normal load path
 /// (schema, semantic checks, preparation, smoke test).
 fn bundle_with(models: Vec<Model>) -> Bundle {
-    let yaml = serde_yaml::to_string(&Catalog { models }).unwrap();
+    let catalog = Catalog { models };
+    let problems = catalog.check();
+    assert!(
+        problems.is_empty(),
+        "the synthetic catalog fails its checks: {problems:?}"
+    );
+    let yaml = serde_yaml::to_string(&catalog).unwrap();
     let mut files = Files::read_dir(&policies()).unwrap();
     files.0.insert("catalog.yaml".into(), yaml.into_bytes());
     Bundle::from_files(files, "synthetic".into()).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
-// The six default criteria, natively
+// The seven default criteria, natively
 // ---------------------------------------------------------------------------------------------
 
 /// A model with what the host prepares once per catalog load: each benchmark's figure and its
-/// min–max normalisation across the catalog (as `host::prepare_models`).
+/// min–max normalisation across the catalog (as `host::prepare_models`), and its context limit
+/// with the words that name it (what the `context_limit` and `context_basis` getters return).
 struct NativeModel<'a> {
     model: &'a Model,
     /// Key → (figure, normalised figure).
     benchmarks: BTreeMap<&'a str, (f64, f64)>,
+    /// `Model::context_limit`.
+    context: Option<(u32, String)>,
 }
 
 /// The catalog prepared for the native rules, once per catalog (like the bundle's models).
@@ -181,6 +368,7 @@ impl<'a> NativeCatalog<'a> {
                         (k.as_str(), (b.score, x))
                     })
                     .collect(),
+                context: m.context_limit(),
             })
             .collect();
         NativeCatalog {
@@ -195,11 +383,16 @@ impl<'a> NativeCatalog<'a> {
     }
 }
 
-/// What the rules need from the task, prepared once per decision (as the host's `TaskView`).
+/// What the rules need from the (normalised) task, prepared once per decision (as the host's
+/// `TaskView`).
 struct Prepared<'t> {
     task: &'t Task,
     t: &'static str,
     device: DeviceProfile,
+    /// `task.output_tokens`: `Resources::output_tokens_for`.
+    output_tokens: u32,
+    /// `task.precisions`: `Resources::accepted_precisions`, most precise first.
+    precisions: Vec<Precision>,
     /// The benchmarks that matter, sorted by key (the order of a Rhai map's `keys()`).
     relevant: Vec<(String, f64)>,
 }
@@ -214,6 +407,7 @@ fn rule(name: &str) -> Rule {
         "resources" => resources,
         "data_volume" => data_volume,
         "benchmarks" => benchmarks,
+        "licence" => licence,
         other => panic!("no native version of criterion `{other}`"),
     }
 }
@@ -224,6 +418,16 @@ fn score(value: f64, reason: String) -> Verdict {
         value,
         reason,
         precision: None,
+    }
+}
+
+/// `score(value, reason).with_precision(precision)`.
+fn score_at(value: f64, reason: String, precision: Precision) -> Verdict {
+    assert!((0.0..=1.0).contains(&value), "score {value} out of range");
+    Verdict::Score {
+        value,
+        reason,
+        precision: Some(precision),
     }
 }
 
@@ -257,12 +461,26 @@ fn round_int(x: f64) -> i64 {
     x.round() as i64
 }
 
+/// The scripts' `join(items)`: items separated by ", ".
+fn join<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for x in items {
+        if !out.is_empty() {
+            out += ", ";
+        }
+        out += x;
+    }
+    out
+}
+
 // task_type.rhai
 
 #[derive(PartialEq, Eq)]
 enum Kind {
     Seq2seq,
     Generation,
+    ZeroShot,
+    Embedding,
     Understanding,
 }
 
@@ -271,49 +489,147 @@ fn kind(t: &str) -> Kind {
         Kind::Seq2seq
     } else if t == "text-generation" {
         Kind::Generation
+    } else if t == "zero-shot-classification" {
+        Kind::ZeroShot
+    } else if t == "sentence-similarity" || t == "feature-extraction" {
+        Kind::Embedding
     } else {
         Kind::Understanding
     }
 }
 
-fn fit(t: &str, family: Family) -> f64 {
+fn suits(m: &Model, t: &str) -> bool {
+    m.tasks.iter().any(|x| x == t)
+}
+
+/// (score, why) for a family and checkpoint on a task; score 0 is impossible.
+fn fit(t: &str, m: &Model) -> (f64, String) {
+    let family = m.family;
+    let tuned = m.instruction_tuned;
     match kind(t) {
         Kind::Understanding => match family {
-            Family::Encoder => 1.0,
-            Family::EncoderDecoder if t == "token-classification" => 0.3,
-            Family::EncoderDecoder => 0.5,
+            Family::Encoder => (1.0, format!("encoder models are the guide's choice for {t}")),
+            Family::EncoderDecoder => {
+                let s = if t == "token-classification" {
+                    0.3
+                } else {
+                    0.5
+                };
+                (
+                    s,
+                    format!(
+                        "encoder-decoder models can do {t}, but encoder models are the guide's choice"
+                    ),
+                )
+            }
             Family::Decoder
                 if ["token-classification", "question-answering", "fill-mask"].contains(&t) =>
             {
-                0.0
+                (0.0, String::new())
             }
-            Family::Decoder => 0.3,
+            Family::Decoder => (
+                0.3,
+                format!("decoder models can do {t}, but encoder models are the guide's choice"),
+            ),
         },
         Kind::Seq2seq => match family {
-            Family::EncoderDecoder => 1.0,
-            Family::Decoder => 0.4,
-            Family::Encoder => 0.0,
+            Family::Encoder => (0.0, String::new()),
+            Family::EncoderDecoder => {
+                if t == "translation" && !m.objectives.iter().any(|o| o == "translation") {
+                    return (
+                        0.8,
+                        "an encoder-decoder, but pre-trained only: it needs parallel data before it translates; dedicated translation models come first".to_string(),
+                    );
+                }
+                if t == "translation" {
+                    return (
+                        1.0,
+                        "a dedicated translation model (encoder-decoder trained on translation)"
+                            .to_string(),
+                    );
+                }
+                (
+                    1.0,
+                    format!("encoder-decoder models are the guide's choice for {t}"),
+                )
+            }
+            Family::Decoder if tuned => (
+                0.7,
+                format!(
+                    "an instruction-tuned decoder does {t} by prompting; encoder-decoders are the guide's choice"
+                ),
+            ),
+            Family::Decoder => (
+                0.4,
+                format!("a base decoder does {t} poorly; encoder-decoders are the guide's choice"),
+            ),
         },
         Kind::Generation => match family {
-            Family::Decoder => 1.0,
-            Family::EncoderDecoder => 0.6,
-            Family::Encoder => 0.0,
+            Family::Encoder => (0.0, String::new()),
+            Family::Decoder if tuned => (
+                1.0,
+                "an instruction-tuned decoder: follows prompts and holds a dialogue".to_string(),
+            ),
+            Family::Decoder => (
+                0.75,
+                "a base decoder: it continues text but is not tuned to follow instructions"
+                    .to_string(),
+            ),
+            Family::EncoderDecoder if tuned => (
+                0.7,
+                "an instruction-tuned encoder-decoder can generate, but decoders are the choice for open generation".to_string(),
+            ),
+            Family::EncoderDecoder => (
+                0.6,
+                "encoder-decoder models can generate, but decoders are the choice for open generation".to_string(),
+            ),
         },
-    }
-}
-
-fn preferred(t: &str) -> &'static str {
-    match kind(t) {
-        Kind::Understanding => "encoder",
-        Kind::Seq2seq => "encoder-decoder",
-        Kind::Generation => "decoder",
+        Kind::ZeroShot => {
+            if suits(m, t) {
+                (
+                    1.0,
+                    "listed for zero-shot classification (entailment against each label)"
+                        .to_string(),
+                )
+            } else if tuned {
+                (
+                    0.9,
+                    "instruction-tuned: classifies into unseen labels by prompting".to_string(),
+                )
+            } else {
+                (
+                    0.2,
+                    "neither an NLI checkpoint nor instruction-tuned: it needs labelled data before it can classify".to_string(),
+                )
+            }
+        }
+        Kind::Embedding => {
+            if suits(m, "sentence-similarity") && family == Family::Encoder {
+                (
+                    1.0,
+                    "trained to embed sentences (contrastive sentence-embedding training)"
+                        .to_string(),
+                )
+            } else if family == Family::Encoder {
+                let s = if t == "sentence-similarity" { 0.4 } else { 0.6 };
+                (
+                    s,
+                    "a pre-trained encoder not trained to embed sentences: its pooled states need contrastive fine-tuning first".to_string(),
+                )
+            } else {
+                (
+                    0.3,
+                    format!("{family} models are not the choice for {t}; embedding encoders are"),
+                )
+            }
+        }
     }
 }
 
 fn task_type(p: &Prepared, m: &NativeModel) -> Verdict {
     let t = p.t;
     let family = m.model.family;
-    let f = fit(t, family);
+    let (f, how) = fit(t, m.model);
     if f == 0.0 {
         if family == Family::Encoder {
             return veto(format!(
@@ -324,15 +640,8 @@ fn task_type(p: &Prepared, m: &NativeModel) -> Verdict {
             "a decoder-only model sees only the left context, so it cannot do {t}"
         ));
     }
-    let how = if f == 1.0 {
-        format!("{family} models are the guide's choice for {t}")
-    } else {
-        format!(
-            "{family} models can do {t}, but {} models are the guide's choice",
-            preferred(t)
-        )
-    };
-    if m.model.tasks.iter().any(|x| x == t) {
+    let k = kind(t);
+    if suits(m.model, t) || k == Kind::ZeroShot || k == Kind::Embedding {
         score(f, how)
     } else {
         score(
@@ -345,29 +654,48 @@ fn task_type(p: &Prepared, m: &NativeModel) -> Verdict {
 // language.rhai
 
 fn language(p: &Prepared, m: &NativeModel) -> Verdict {
-    let languages = &p.task.languages;
-    let missing: Vec<&str> = languages
+    let wanted = &p.task.languages;
+    if m.model.languages.is_empty() {
+        return score(
+            0.3,
+            format!(
+                "its sources state no language: coverage of {} is unconfirmed, check before use",
+                join(wanted.iter().map(|l| l.as_str()))
+            ),
+        );
+    }
+    let missing: Vec<&str> = wanted
         .iter()
         .filter(|l| !m.model.languages.iter().any(|x| x == *l))
         .map(|l| l.as_str())
         .collect();
     if !missing.is_empty() {
-        return veto(format!("not pre-trained on {}", missing.join(", ")));
+        return veto(format!("not pre-trained on {}", join(missing)));
     }
-    let k = languages.len();
+    let k = wanted.len();
     let n = m.model.languages.len();
     if n == k {
-        let all: Vec<&str> = languages.iter().map(|l| l.as_str()).collect();
         return score(
             1.0,
             format!(
                 "pre-trained for exactly the task's languages ({})",
-                all.join(", ")
+                join(wanted.iter().map(|l| l.as_str()))
             ),
         );
     }
     #[allow(clippy::cast_precision_loss)] // language counts
-    let s = 0.3 + 0.7 * k as f64 / n as f64;
+    let share = k as f64 / n as f64;
+    if m.model.parameters_m >= 1000.0 {
+        let s = 0.7 + 0.3 * share;
+        return score(
+            s,
+            format!(
+                "covers the task's {k} language(s) among the {n} it was pre-trained on; at {} B parameters sharing costs little",
+                rhai_float((m.model.parameters_m / 1000.0).round())
+            ),
+        );
+    }
+    let s = 0.3 + 0.7 * share;
     score(
         s,
         format!("covers the task's {k} language(s) among the {n} it was pre-trained on"),
@@ -428,16 +756,27 @@ fn fmt(x: f64) -> String {
     }
 }
 
+/// "prefill 41 ms + 64 tokens × 9 ms", or the prefill alone when nothing is generated.
+fn timing(c: &CallCost) -> String {
+    if c.output_tokens == 0 {
+        return format!("{} ms", fmt(c.latency_ms));
+    }
+    format!(
+        "{} ms (prefill {} ms + {} tokens × {} ms)",
+        fmt(c.latency_ms),
+        fmt(c.prefill_ms),
+        c.output_tokens,
+        fmt(c.token_ms)
+    )
+}
+
 fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
     let r = &p.task.resources;
-    let (n, batch) = (r.sequence_length, r.batch_size);
+    let (n, out, batch) = (r.sequence_length, p.output_tokens, r.batch_size);
     let device = r.deployment.as_str();
     let model = m.model;
-    let mem = estimate_memory_mb(model, Precision::Fp32, n, 0, batch);
-    let ms = estimate_latency_ms(model, &p.device, n, batch);
     let at = format!("at {n} tokens, batch {batch}");
 
-    // (No let-chains: the workspace's MSRV is 1.85.)
     if let Some(limit) = r.max_parameters_m.filter(|&l| model.parameters_m > l) {
         return veto(format!(
             "{} M parameters, over the limit of {} M",
@@ -445,69 +784,135 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
             fmt(limit)
         ));
     }
-    if let Some(budget) = r.max_memory_mb.filter(|&b| mem > b) {
-        return veto(format!(
-            "needs about {} MB at fp32 {at}, over the {} MB budget",
-            fmt(mem),
-            fmt(budget)
-        ));
-    }
-    let device_mb = p.device.memory_mb;
-    if mem > device_mb {
-        return veto(format!(
-            "needs about {} MB at fp32 {at}, more than a {device} device's {} MB",
-            fmt(mem),
-            fmt(device_mb)
-        ));
-    }
-    if let Some(budget) = r.max_latency_ms.filter(|&b| ms > b) {
-        return veto(format!(
-            "takes about {} ms on {device} {at}, over the {} ms budget",
-            fmt(ms),
-            fmt(budget)
-        ));
+    if let Some((limit, basis)) = &m.context
+        && u64::from(n) + u64::from(out) > u64::from(*limit)
+    {
+        let what = if out > 0 {
+            format!("{n} input + {out} output tokens")
+        } else {
+            format!("{n} input tokens")
+        };
+        return veto(format!("{what} exceed {basis}"));
     }
 
+    let device_mb = p.device.memory_mb;
     let mem_limit = match r.max_memory_mb {
         Some(b) if b < device_mb => b,
         _ => device_mb,
     };
-    let mem_room = 1.0 - mem / mem_limit;
+    let mut chosen = None;
+    let mut last = None;
+    for &precision in &p.precisions {
+        let c = estimate_call(model, &p.device, precision, n, out, batch);
+        last = Some(c);
+        let fits_memory = c.memory_mb <= mem_limit;
+        let fits_time = r.max_latency_ms.is_none_or(|b| c.latency_ms <= b);
+        if fits_memory && fits_time {
+            chosen = Some(c);
+            break;
+        }
+    }
+    let Some(c) = chosen else {
+        // Vetoed: the reason quotes the least precise accepted precision, the best chance.
+        let c = last.expect("a task accepts at least one precision");
+        let even = if p.precisions.len() > 1 { "even " } else { "" };
+        if let Some(budget) = r.max_memory_mb.filter(|&b| c.memory_mb > b) {
+            return veto(format!(
+                "needs about {} MB {even}at {} {at}, over the {} MB budget",
+                fmt(c.memory_mb),
+                c.precision,
+                fmt(budget)
+            ));
+        }
+        if c.memory_mb > device_mb {
+            return veto(format!(
+                "needs about {} MB {even}at {} {at}, more than a {device} device's {} MB",
+                fmt(c.memory_mb),
+                c.precision,
+                fmt(device_mb)
+            ));
+        }
+        let budget = r
+            .max_latency_ms
+            .expect("a model that fits in memory is vetoed only by a latency budget");
+        return veto(format!(
+            "takes about {} on {device} {even}at {} {at}, over the {} ms budget",
+            timing(&c),
+            c.precision,
+            fmt(budget)
+        ));
+    };
+
+    let mem_room = 1.0 - c.memory_mb / mem_limit;
+    // Latency: the share of the budget left; without a budget, 100 / (100 + ms).
+    let ms = c.latency_ms;
     let ms_room = match r.max_latency_ms {
         Some(budget) => 1.0 - ms / budget,
         None => 100.0 / (100.0 + ms),
     };
     let room = (mem_room + ms_room) / 2.0;
-    let estimate = format!("about {} MB and {} ms on {device} {at}", fmt(mem), fmt(ms));
-    if device == "mobile" || device == "edge" {
+    let penalty = match c.precision {
+        Precision::Int4 => 0.1,
+        Precision::Int8 => 0.05,
+        _ => 0.0,
+    };
+    let fits = if c.precision == p.precisions[0] {
+        format!("at {}", c.precision)
+    } else {
+        format!("fits at {}", c.precision)
+    };
+    let estimate = format!(
+        "{fits}: about {} MB and {} on {device} {at}",
+        fmt(c.memory_mb),
+        timing(&c)
+    );
+    let small = device == "mobile" || device == "edge";
+    let s = if small { room } else { 0.8 + 0.2 * room };
+    // Rhai's `max`: `if x >= y { x } else { y }`.
+    let s = if s - penalty >= 0.0 { s - penalty } else { 0.0 };
+    let why = if small {
         let light = if model.parameters_m < 70.0 {
             "a lightweight model"
         } else {
             "not a lightweight model"
         };
-        score(
-            room,
-            format!(
-                "{estimate}: {light}, {}% headroom on the device",
-                round_int(room * 100.0)
-            ),
+        format!(
+            "{estimate}: {light}, {}% headroom on the device",
+            round_int(room * 100.0)
         )
     } else {
-        score(
-            0.8 + 0.2 * room,
-            format!("{estimate}: fits, {}% headroom", round_int(room * 100.0)),
+        format!("{estimate}: fits, {}% headroom", round_int(room * 100.0))
+    };
+    let why = if penalty > 0.0 {
+        format!(
+            "{why}; quantised to {}, a little accuracy lost",
+            c.precision
         )
-    }
+    } else {
+        why
+    };
+    score_at(s, why, c.precision)
 }
 
 // data_volume.rhai
 
 fn data_volume(p: &Prepared, m: &NativeModel) -> Verdict {
     const NAMES: [&str; 3] = ["small", "base", "large"];
+    const PROMPTED: [&str; 4] = [
+        "text-generation",
+        "zero-shot-classification",
+        "summarization",
+        "translation",
+    ];
     let n = p.task.data.labeled_examples;
     if n == 0 {
         return abstain(
             "zero-shot: no fine-tuning data, so data volume does not limit model size".to_string(),
+        );
+    }
+    if m.model.instruction_tuned && PROMPTED.contains(&p.t) {
+        return abstain(
+            "instruction-tuned: used by prompting or adapted with LoRA, so data volume does not limit its size".to_string(),
         );
     }
     let layers = layer_parameters_m(m.model);
@@ -556,6 +961,7 @@ fn relevant(task: &Task) -> Vec<(String, f64)> {
             .map(|(k, w)| (k.as_str().to_string(), w.0))
             .collect();
     }
+    // News text is what general benchmarks are made of.
     if task.domain != Domain::General && task.domain != Domain::News {
         return Vec::new();
     }
@@ -576,7 +982,7 @@ fn relevant(task: &Task) -> Vec<(String, f64)> {
     } else if t == "summarization" {
         &["cnn-dailymail"]
     } else if t == "text-generation" {
-        &["wikitext-103"]
+        &["mmlu", "ifeval"]
     } else if t != "text-classification" {
         &[]
     } else if chinese {
@@ -633,6 +1039,44 @@ fn benchmarks(p: &Prepared, m: &NativeModel) -> Verdict {
     )
 }
 
+// licence.rhai
+
+fn licence(_: &Prepared, m: &NativeModel) -> Verdict {
+    let Some(l) = m.model.license.as_deref() else {
+        return score(
+            0.5,
+            "no known licence: establish the terms before use".to_string(),
+        );
+    };
+    if l.starts_with("CC-BY-NC") {
+        return score(0.3, format!("{l}: non-commercial use only"));
+    }
+    if l.starts_with("CC-BY-SA") {
+        return score(
+            0.7,
+            format!("{l}: share-alike, derivatives under the same terms"),
+        );
+    }
+    if l == "Apache-2.0" || l == "MIT" || l.starts_with("BSD") || l.starts_with("CC-BY") {
+        return score(1.0, format!("{l}: permissive"));
+    }
+    if l.starts_with("llama") {
+        return score(
+            0.7,
+            format!(
+                "{l}: Meta's community licence (acceptable-use policy; separate terms above 700 M monthly users)"
+            ),
+        );
+    }
+    if l == "gemma" {
+        return score(
+            0.7,
+            "gemma: Google's Gemma terms of use (prohibited-use policy)".to_string(),
+        );
+    }
+    score(0.7, format!("{l}: custom terms, read before use"))
+}
+
 /// The native counterpart of a decision: what `decide` ranks and rejects.
 struct NativeDecision {
     chosen: Option<String>,
@@ -642,10 +1086,14 @@ struct NativeDecision {
 
 /// One selection with the native rules, combined exactly as `decide` combines.
 fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
+    let task = &task.clone().normalised();
+    let r = &task.resources;
     let prepared = Prepared {
         task,
         t: task.task.as_str(),
-        device: catalog.devices[&task.resources.deployment],
+        device: catalog.devices[&r.deployment],
+        output_tokens: r.output_tokens_for(task.task),
+        precisions: r.accepted_precisions(),
         relevant: relevant(task),
     };
     let criteria: Vec<(&str, f64, Rule)> = catalog
@@ -682,7 +1130,15 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
                 precision: None,
             };
             let entry = match outcome {
-                Verdict::Score { value, reason, .. } => result(Status::Ok, Some(value), reason),
+                Verdict::Score {
+                    value,
+                    reason,
+                    precision,
+                } => {
+                    let mut r = result(Status::Ok, Some(value), reason);
+                    r.precision = precision;
+                    r
+                }
                 Verdict::Abstain { reason } => result(Status::Abstained, None, reason),
                 Verdict::Veto { reason } => {
                     vetoed = true;
@@ -715,6 +1171,9 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
                 score += r.contribution;
             }
         }
+        let precision = criteria
+            .iter()
+            .find_map(|&(name, _, _)| results.get(name).and_then(|r| r.precision));
         ranking.push((
             m.model,
             Ranked {
@@ -722,7 +1181,7 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
                 model: id.clone(),
                 score,
                 margin: None,
-                precision: None,
+                precision,
                 criteria: results,
             },
         ));
@@ -752,8 +1211,9 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
 // ---------------------------------------------------------------------------------------------
 
 /// Panics unless the native rules decide exactly as the scripts: same chosen model, same vetoes
-/// (model, criterion and reason, in order), same ranking with scores within 1e-9 and the same
-/// reasons. Returns (ranked, rejected) for the report.
+/// (model, criterion and reason, in order), same ranking with scores, contributions and margins
+/// within 1e-9, the same weights, statuses, reasons and precisions. Returns (ranked, rejected)
+/// for the report.
 fn check_agreement(what: &str, scripted: &Decision, native: &NativeDecision) -> (usize, usize) {
     assert!(
         scripted.errors.is_empty(),
@@ -797,7 +1257,34 @@ fn check_agreement(what: &str, scripted: &Decision, native: &NativeDecision) -> 
                 "{what}: {name} score for {m}: {:?} vs {:?}",
                 sc.score, nc.score
             );
+            assert_eq!(
+                sc.precision, nc.precision,
+                "{what}: {name} precision for {m}"
+            );
+            assert!(
+                sc.weight == nc.weight,
+                "{what}: {name} weight for {m}: {} vs {}",
+                sc.weight,
+                nc.weight
+            );
+            assert!(
+                (sc.contribution - nc.contribution).abs() <= 1e-9,
+                "{what}: {name} contribution for {m}: {} vs {}",
+                sc.contribution,
+                nc.contribution
+            );
         }
+        assert_eq!(s.rank, n.rank, "{what}: rank of {}", s.model);
+        assert_eq!(s.precision, n.precision, "{what}: precision of {}", s.model);
+        let close = match (s.margin, n.margin) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-9,
+            (a, b) => a == b,
+        };
+        assert!(
+            close,
+            "{what}: margin of {}: {:?} vs {:?}",
+            s.model, s.margin, n.margin
+        );
         assert!(
             (s.score - n.score).abs() <= 1e-9,
             "{what}: score of {} at rank {}: scripted {} native {}",
@@ -826,42 +1313,82 @@ fn select(c: &mut Criterion) {
         started.elapsed().as_secs_f64()
     );
 
+    let probe = bundle_with(probe_models(&default.catalog.models));
     let native_default = NativeCatalog::new(&default);
     let native_synthetic = NativeCatalog::new(&synthetic);
-    for (what, bundle, native, task) in [
-        (
-            "default catalog, Chinese task",
-            &default,
-            &native_default,
-            &chinese,
-        ),
-        (
-            "default catalog, English task",
-            &default,
-            &native_default,
-            &english,
-        ),
-        (
-            "synthetic catalog, English task",
-            &synthetic,
-            &native_synthetic,
-            &english,
-        ),
-        (
-            "synthetic catalog, Chinese task",
-            &synthetic,
-            &native_synthetic,
-            &chinese,
-        ),
-    ] {
+    let native_probe = NativeCatalog::new(&probe);
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo().join("examples/tasks"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            )
+        })
+        .collect();
+    examples.sort();
+    let mut default_tasks: Vec<(String, Task)> = vec![
+        ("the timed Chinese task".into(), chinese.clone()),
+        ("the timed English task".into(), english.clone()),
+    ];
+    for path in &examples {
+        let name = path.file_name().unwrap().to_string_lossy();
+        default_tasks.push((format!("examples/tasks/{name}"), load_task(path).unwrap()));
+    }
+    for (i, text) in CHECK_TASKS.iter().enumerate() {
+        let task = task_from_str(text, Syntax::Yaml, "bench").unwrap();
+        default_tasks.push((format!("check task {i} ({})", task.name), task));
+    }
+    let generation = default_tasks
+        .iter()
+        .find(|(_, t)| t.name.starts_with("edge assistant"))
+        .unwrap()
+        .1
+        .clone();
+    let synthetic_tasks: Vec<(String, Task)> = vec![
+        ("the timed English task".into(), english.clone()),
+        ("the timed Chinese task".into(), chinese.clone()),
+        ("the edge generation task".into(), generation),
+    ];
+    let checks = default_tasks
+        .iter()
+        .map(|(name, task)| ("default catalog", &default, &native_default, name, task))
+        .chain(
+            default_tasks
+                .iter()
+                .map(|(name, task)| ("probe catalog", &probe, &native_probe, name, task)),
+        )
+        .chain(synthetic_tasks.iter().map(|(name, task)| {
+            (
+                "synthetic catalog",
+                &synthetic,
+                &native_synthetic,
+                name,
+                task,
+            )
+        }));
+    let mut totals = (0, 0, 0);
+    for (catalog, bundle, native, name, task) in checks {
+        let what = format!("{catalog}, {name}");
         let scripted = decide(bundle, task.clone()).unwrap();
-        let (ranked, rejected) = check_agreement(what, &scripted, &native_select(native, task));
+        let (ranked, rejected) = check_agreement(&what, &scripted, &native_select(native, task));
+        totals = (totals.0 + 1, totals.1 + ranked, totals.2 + rejected);
         eprintln!(
-            "agree: {what}: {} models, {ranked} ranked, {rejected} vetoes, chosen {}",
+            "agree: {what}: {} models, {ranked} ranked, {rejected} vetoes, chosen {} at {}",
             bundle.catalog.models.len(),
-            scripted.chosen.as_deref().unwrap_or("-")
+            scripted.chosen.as_deref().unwrap_or("-"),
+            scripted
+                .ranking
+                .first()
+                .and_then(|r| r.precision)
+                .map_or("-", Precision::as_str)
         );
     }
+    eprintln!(
+        "agree: {} decisions, {} ranked models and {} vetoes compared, no difference",
+        totals.0, totals.1, totals.2
+    );
 
     let mut group = c.benchmark_group("select");
     group

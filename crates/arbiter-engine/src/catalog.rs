@@ -300,7 +300,15 @@ impl Model {
 
     /// Whether the model was pre-trained on `code`.
     pub fn covers_language(&self, code: &LanguageCode) -> bool {
-        self.languages.iter().any(|l| l == code)
+        self.covers(code.as_str())
+    }
+
+    /// Whether the model was pre-trained on `code`, or on the standard member of that
+    /// macrolanguage (or on the macrolanguage of that standard member): see [`lang::covers`].
+    pub fn covers(&self, code: &str) -> bool {
+        self.languages
+            .iter()
+            .any(|l| lang::covers(l.as_str(), code))
     }
 }
 

@@ -391,7 +391,7 @@ fn register_model(engine: &mut Engine) {
     engine.register_get("objectives", |v: &mut ModelView| v.0.objectives.clone());
     engine.register_get("benchmarks", |v: &mut ModelView| v.0.benchmarks.clone());
     engine.register_fn("covers", |v: &mut ModelView, code: &str| {
-        v.0.model.languages.iter().any(|l| l.as_str() == code)
+        v.0.model.covers(code)
     });
     engine.register_fn("suits", |v: &mut ModelView, task: &str| {
         v.0.model.tasks.iter().any(|t| t == task)

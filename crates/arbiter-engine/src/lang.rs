@@ -22,9 +22,62 @@ pub fn two_letter_for(code: &str) -> Option<&'static str> {
     }
 }
 
+/// ISO 639-3 individual languages that are the standard member of a macrolanguage with an
+/// ISO 639-1 code (ISO 639-3 macrolanguage mappings): Modern Standard Arabic is what `ar` means
+/// in practice, Iranian Persian `fa`, Standard Malay `ms`, and so on. Translation models list the
+/// individual language (NLLB's FLORES-200 codes), tasks usually the macrolanguage.
+const STANDARD_MEMBERS: &[(&str, &str)] = &[
+    ("arb", "ar"),
+    ("azj", "az"),
+    ("als", "sq"),
+    ("cmn", "zh"),
+    ("ekk", "et"),
+    ("gaz", "om"),
+    ("khk", "mn"),
+    ("kmr", "ku"),
+    ("knc", "kr"),
+    ("lvs", "lv"),
+    ("npi", "ne"),
+    ("ory", "or"),
+    ("pbt", "ps"),
+    ("pes", "fa"),
+    ("plt", "mg"),
+    ("quy", "qu"),
+    ("swh", "sw"),
+    ("uzn", "uz"),
+    ("ydd", "yi"),
+    ("zsm", "ms"),
+];
+
+/// Whether a model pre-trained on `have` covers a task in `want`: the same code, or a
+/// macrolanguage and its standard member (`arb` covers `ar`, `ar` covers `arb`).
+pub fn covers(have: &str, want: &str) -> bool {
+    have == want
+        || STANDARD_MEMBERS.iter().any(|&(member, macro_)| {
+            (have, want) == (member, macro_) || (have, want) == (macro_, member)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn standard_members_cover_their_macrolanguage_both_ways() {
+        assert!(covers("arb", "ar"));
+        assert!(covers("ar", "arb"));
+        assert!(covers("swh", "sw"));
+        assert!(covers("en", "en"));
+        assert!(
+            !covers("ary", "ar"),
+            "Moroccan Arabic is a member, not the standard one"
+        );
+        assert!(!covers("arb", "fa"));
+        for (member, macro_) in STANDARD_MEMBERS {
+            assert!(is_known(member), "{member} is a known 639-3 code");
+            assert!(is_known(macro_), "{macro_} is a known 639-1 code");
+        }
+    }
 
     #[test]
     fn two_letter_codes_are_known() {

@@ -47,7 +47,9 @@ use std::time::Duration;
 
 use arbiter_engine::bundle::{Files, TieBreak};
 use arbiter_engine::catalog::Positional;
-use arbiter_engine::cost::{CallCost, DeviceProfile, Precision, estimate_call, layer_parameters_m};
+use arbiter_engine::cost::{
+    CallCost, DeviceProfile, Precision, active_parameters_m, estimate_call, layer_parameters_m,
+};
 use arbiter_engine::decide::{CriterionResult, Decision, Ranked, Rejection, Status};
 use arbiter_engine::host::Verdict;
 use arbiter_engine::load::{load_task, task_from_str};
@@ -666,7 +668,7 @@ fn language(p: &Prepared, m: &NativeModel) -> Verdict {
     }
     let missing: Vec<&str> = wanted
         .iter()
-        .filter(|l| !m.model.languages.iter().any(|x| x == *l))
+        .filter(|l| !m.model.covers(l.as_str()))
         .map(|l| l.as_str())
         .collect();
     if !missing.is_empty() {
@@ -686,7 +688,7 @@ fn language(p: &Prepared, m: &NativeModel) -> Verdict {
     #[allow(clippy::cast_precision_loss)] // language counts
     let share = k as f64 / n as f64;
     if m.model.parameters_m >= 1000.0 {
-        let s = 0.7 + 0.3 * share;
+        let s = 0.8 + 0.2 * share;
         return score(
             s,
             format!(
@@ -905,14 +907,23 @@ fn data_volume(p: &Prepared, m: &NativeModel) -> Verdict {
         "translation",
     ];
     let n = p.task.data.labeled_examples;
+    if m.model.instruction_tuned && PROMPTED.contains(&p.t) {
+        let per_token = active_parameters_m(m.model);
+        // Rhai's `max` and `min`: `if x >= y { x } else { y }`, `if x <= y { x } else { y }`.
+        let s = (per_token / 100.0).ln() / 80.0_f64.ln();
+        let s = if s >= 0.1 { s } else { 0.1 };
+        let s = if s <= 1.0 { s } else { 1.0 };
+        return score(
+            s,
+            format!(
+                "instruction-tuned and used by prompting (or LoRA): data volume does not limit its size, and what it does grows with scale ({} M parameters per token)",
+                round_int(per_token)
+            ),
+        );
+    }
     if n == 0 {
         return abstain(
             "zero-shot: no fine-tuning data, so data volume does not limit model size".to_string(),
-        );
-    }
-    if m.model.instruction_tuned && PROMPTED.contains(&p.t) {
-        return abstain(
-            "instruction-tuned: used by prompting or adapted with LoRA, so data volume does not limit its size".to_string(),
         );
     }
     let layers = layer_parameters_m(m.model);
@@ -976,7 +987,7 @@ fn relevant(task: &Task) -> Vec<(String, f64)> {
             &["squad-v1.1", "squad-v2.0"]
         }
     } else if t == "zero-shot-classification" {
-        &["mnli", "xnli"]
+        &["mnli", "xnli", "mmlu", "ifeval"]
     } else if t == "translation" {
         &["wmt14-en-de", "wmt14-en-fr"]
     } else if t == "summarization" {

@@ -3,7 +3,9 @@
 //!
 //! - [`task`] and [`catalog`]: the input formats, from which the JSON Schemas in [`schema`] are
 //!   generated; [`load`] reads documents through syntax, schema and semantic checks.
-//! - [`cost`]: compute, memory and latency estimates from a model's architecture.
+//! - [`cost`]: compute, memory and latency estimates from a model's architecture; [`params`]:
+//!   parameter counts computed from an architecture.
+//! - [`hf`]: catalog entries imported from Hugging Face model folders (no network).
 //! - [`bundle`]: manifest, catalog and scripts loaded and checked as one; [`host`]: the Rhai
 //!   sandbox; [`decide`]: evaluation and combination into a [`Decision`]; [`golden`]: a
 //!   bundle's own test cases; [`sensitivity`]: how far each weight may move before the choice
@@ -18,10 +20,12 @@ pub mod counterfactual;
 pub mod decide;
 pub mod diagnostic;
 pub mod golden;
+pub mod hf;
 pub mod host;
 pub mod lang;
 pub mod load;
 mod locate;
+pub mod params;
 pub mod schema;
 pub mod sensitivity;
 pub mod store;

@@ -361,16 +361,16 @@ impl Catalog {
                 ),
                 _ => {}
             }
-            if let Some(kv) = m.kv_heads {
-                if kv > m.attention_heads || m.attention_heads % kv != 0 {
-                    err(
-                        "kv_heads",
-                        format!(
-                            "{kv} key-value heads do not divide the {} attention heads into groups",
-                            m.attention_heads
-                        ),
-                    );
-                }
+            if let Some(kv) = m.kv_heads
+                && (kv > m.attention_heads || m.attention_heads % kv != 0)
+            {
+                err(
+                    "kv_heads",
+                    format!(
+                        "{kv} key-value heads do not divide the {} attention heads into groups",
+                        m.attention_heads
+                    ),
+                );
             }
             match (m.experts, m.experts_per_token) {
                 (Some(e), Some(k)) if k > e => err(

@@ -6,6 +6,7 @@
 
 mod audit_cmd;
 mod bundles;
+mod catalog_cmd;
 mod check;
 mod render;
 mod select;
@@ -49,6 +50,7 @@ pub mod exit {
         arbiter serve --bundle policies --log decisions.log\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
+        arbiter catalog import ~/.cache/huggingface/hub/models--Qwen--Qwen2.5-0.5B-Instruct\n  \
         arbiter schema task > task.schema.json\n\n\
         Exit codes: 0 ok, 1 no model could be chosen (or a check failed), 2 invalid input, \
         3 a policy failed, 4 the audit log refused the decision."
@@ -75,6 +77,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Print the JSON Schema (draft 2020-12) of a format.
     Schema(check::SchemaArgs),
+    /// Build catalog entries: import Hugging Face model folders you already have.
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCommand),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +106,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
+        Command::Catalog(cmd) => catalog_cmd::run(&cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -272,9 +272,19 @@ pub fn locate(path: &Path) -> Result<Located, ImportError> {
         dir: path.to_path_buf(),
         id,
         revision: None,
-        label: format!("hf-folder {}", path.display()),
+        label: format!("hf-folder {}", tidy(path).display()),
         revision_note: None,
     })
+}
+
+/// The path without a trailing separator or `./` segments, as users expect to read it back.
+fn tidy(path: &Path) -> PathBuf {
+    let tidy: PathBuf = path.components().collect();
+    if tidy.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        tidy
+    }
 }
 
 /// The last component of a path, resolving `.` and `..` where needed.
@@ -1075,10 +1085,12 @@ pub fn read_card(path: &Path) -> Result<Option<Map<String, Value>>, ImportError>
     }
     let value: serde_yaml::Value = serde_yaml::from_str(yaml).map_err(|e| {
         // The front matter starts on line 2 of the file.
-        let at = e
-            .location()
-            .map_or(String::new(), |l| format!("line {}: ", l.line() + 1));
-        error(format!("{at}invalid YAML: {e}"))
+        let at = e.location().map_or(String::new(), |l| {
+            format!("line {} of the file: ", l.line() + 1)
+        });
+        error(format!(
+            "{at}invalid YAML (the parser counts from the line after the opening ---): {e}"
+        ))
     })?;
     match serde_json::to_value(&value) {
         Ok(Value::Object(map)) => Ok(Some(map)),
@@ -1670,7 +1682,7 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
                 "parameters_m",
                 NoticeKind::Derived,
                 format!(
-                    "computed from the architecture ({} M; parameters_basis: computed): no index states a count and no safetensors weights are here",
+                    "computed from the architecture ({} M, parameters_basis: computed): no index states a count and no safetensors weights are here",
                     round_m(c.parameters)
                 ),
             ));
@@ -1946,13 +1958,6 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
             "parameters used per token are published in cards, not in config.json",
         ));
     }
-    if basis == ParametersBasis::Computed {
-        notices.push(Notice::new(
-            "parameters_m",
-            NoticeKind::Absent,
-            "no published count: parameters_basis is computed",
-        ));
-    }
 
     let mut model = Model {
         id: id.clone(),
@@ -2092,14 +2097,14 @@ pub fn catalog_yaml(
                 .map(str::to_string)
                 .unwrap_or_default();
             if domain_unstated.contains(&id.as_str()) {
-                map.remove("domain");
+                map.shift_remove("domain");
             }
             if map
                 .get("objectives")
                 .and_then(serde_yaml::Value::as_sequence)
                 .is_some_and(Vec::is_empty)
             {
-                map.remove("objectives");
+                map.shift_remove("objectives");
             }
         }
     }

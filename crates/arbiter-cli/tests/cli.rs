@@ -1014,3 +1014,149 @@ fn json_str(body: &str, key: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+// ---------------------------------------------------------------------------------------------
+// catalog import
+
+/// Every folder of tests/hf, as a path relative to the repository.
+fn hf_fixtures() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(repo().join("tests/hf"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| format!("tests/hf/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    v.sort();
+    v
+}
+
+const TINY_BERT: &str = r#"{"architectures": ["BertForMaskedLM"], "model_type": "bert",
+  "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 256,
+  "max_position_embeddings": 128, "vocab_size": 1000}"#;
+
+#[test]
+fn catalog_import_of_every_fixture_checks() {
+    let fixtures = hf_fixtures();
+    assert!(fixtures.len() >= 10, "{fixtures:?}");
+    // The folders the engine cannot import (no config.json, or nothing states a task) must be
+    // named on stderr; the others end up in a catalog that `arbiter check` accepts.
+    let failing: Vec<&String> = fixtures
+        .iter()
+        .filter(|f| arbiter_engine::hf::import(&repo().join(f), None).is_err())
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("imported.yaml");
+    let mut args = vec!["catalog", "import"];
+    args.extend(fixtures.iter().map(String::as_str));
+    let out_arg = out_file.to_string_lossy().into_owned();
+    args.extend(["--output", &out_arg]);
+    let out = arbiter(&args);
+    let t = text(&out);
+    let expected = if failing.is_empty() { 0 } else { 2 };
+    assert_eq!(out.status.code(), Some(expected), "{t}");
+    for f in &failing {
+        assert!(t.contains(&format!("error: {f}")), "{f} not reported:\n{t}");
+    }
+    let imported = fixtures.len() - failing.len();
+    assert!(t.contains(&format!("wrote {imported} model(s)")), "{t}");
+    assert!(t.contains("left absent  languages"), "{t}");
+    let check = arbiter(&["check", "--catalog", &out_arg]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert!(
+        text(&check).contains(&format!("{imported} models")),
+        "{}",
+        text(&check)
+    );
+}
+
+#[test]
+fn catalog_import_merge_refuses_duplicate_ids_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("merged.yaml");
+    let out_arg = out_file.to_string_lossy().into_owned();
+    let out = arbiter(&[
+        "catalog",
+        "import",
+        "tests/hf/google-bert--bert-base-uncased",
+        "--merge",
+        "policies/catalog.yaml",
+        "--output",
+        &out_arg,
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(
+            "duplicate id `google-bert/bert-base-uncased`: `policies/catalog.yaml` (/models/"
+        ) && t.contains("imported from `tests/hf/google-bert--bert-base-uncased`"),
+        "{t}"
+    );
+    assert!(!out_file.exists(), "nothing may be written");
+
+    // A new id is appended, and the result checks.
+    let dir = tmp.path().join("acme--tiny-bert");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.json"), TINY_BERT).unwrap();
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let out = arbiter(&[
+        "catalog",
+        "import",
+        &dir_arg,
+        "--merge",
+        "policies/catalog.yaml",
+        "--output",
+        &out_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let base = arbiter_engine::load::load_catalog(&repo().join("policies/catalog.yaml"))
+        .unwrap()
+        .models
+        .len();
+    let merged = arbiter_engine::load::load_catalog(&out_file).unwrap();
+    assert_eq!(merged.models.len(), base + 1);
+    assert_eq!(merged.models[base].id, "acme/tiny-bert");
+}
+
+#[test]
+fn catalog_import_reports_every_bad_path_and_still_imports_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vit = tmp.path().join("google--vit-base");
+    std::fs::create_dir_all(&vit).unwrap();
+    std::fs::write(vit.join("config.json"), r#"{"model_type": "vit"}"#).unwrap();
+    let vit_arg = vit.to_string_lossy().into_owned();
+    let out = arbiter(&[
+        "catalog",
+        "import",
+        &vit_arg,
+        "no/such/folder",
+        "tests/hf/openai-community--gpt2",
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("google--vit-base/config.json: unknown model_type `vit`"),
+        "{t}"
+    );
+    assert!(t.contains("cannot read `no/such/folder`"), "{t}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("- id: openai-community/gpt2"), "{stdout}");
+    assert!(
+        stdout.contains("'hf-folder tests/hf/openai-community--gpt2: config.json, README.md'"),
+        "{stdout}"
+    );
+
+    let out = arbiter(&["catalog", "import", "--id", "a/b", &vit_arg, &vit_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("--id names one model"),
+        "{}",
+        text(&out)
+    );
+
+    let help = arbiter(&["catalog", "import", "--help"]);
+    let h = text(&help);
+    assert!(
+        h.contains("huggingface-cli download") && h.contains("never touches the network"),
+        "{h}"
+    );
+}

@@ -234,18 +234,20 @@ pub fn locate(path: &Path) -> Result<Located, ImportError> {
     }
     let name = folder_name(path);
     // A snapshot: models--org--name/snapshots/<revision>.
-    if let Some(snapshots) = path.parent().filter(|p| folder_name(p) == "snapshots") {
-        if let Some(repo) = snapshots.parent() {
-            let repo_name = folder_name(repo);
-            if let Some(id) = cache_id(&repo_name) {
-                return Ok(Located {
-                    dir: path.to_path_buf(),
-                    id,
-                    label: format!("hf-cache {repo_name} @ {name}"),
-                    revision: Some(name),
-                    revision_note: None,
-                });
-            }
+    if let Some(repo) = path
+        .parent()
+        .filter(|p| folder_name(p) == "snapshots")
+        .and_then(Path::parent)
+    {
+        let repo_name = folder_name(repo);
+        if let Some(id) = cache_id(&repo_name) {
+            return Ok(Located {
+                dir: path.to_path_buf(),
+                id,
+                label: format!("hf-cache {repo_name} @ {name}"),
+                revision: Some(name),
+                revision_note: None,
+            });
         }
     }
     if let Some(id) = cache_id(&name) {
@@ -858,7 +860,7 @@ fn llama_like(cfg: &Config, model_type: &str) -> Result<Architecture, ImportErro
     let kv = cfg.first(&["num_key_value_heads"])?.unwrap_or(heads);
     let head_dim = match cfg.first(&["head_dim"])? {
         Some(h) => h,
-        None if d % heads == 0 => d / heads,
+        None if d.is_multiple_of(heads) => d / heads,
         None => {
             return Err(cfg.error(
                 "head_dim",
@@ -1452,13 +1454,13 @@ pub fn safetensors_header(path: &Path) -> Result<SafetensorsHeader, ImportError>
         if end < begin {
             return Err(bad(format!("tensor `{name}` ends before it begins")));
         }
-        if let Some(b) = dtype_bytes(dtype) {
-            if elements.checked_mul(b) != Some(end - begin) {
-                return Err(bad(format!(
-                    "tensor `{name}`: {elements} {dtype} elements do not take the {} bytes its offsets give",
-                    end - begin
-                )));
-            }
+        if let Some(b) = dtype_bytes(dtype)
+            && elements.checked_mul(b) != Some(end - begin)
+        {
+            return Err(bad(format!(
+                "tensor `{name}`: {elements} {dtype} elements do not take the {} bytes its offsets give",
+                end - begin
+            )));
         }
         end_of_data = end_of_data.max(end);
         parameters = parameters.saturating_add(elements);
@@ -1773,8 +1775,8 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
             tasks.push(t.as_str().to_string());
         }
     };
-    match card.get("pipeline_tag").and_then(Value::as_str) {
-        Some(tag) => match TaskType::parse(tag) {
+    if let Some(tag) = card.get("pipeline_tag").and_then(Value::as_str) {
+        match TaskType::parse(tag) {
             Some(t) => push(t, &mut tasks),
             None => notices.push(Notice::new(
                 "tasks",
@@ -1784,8 +1786,7 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
                     TaskType::IDS.join(", ")
                 ),
             )),
-        },
-        None => {}
+        }
     }
     if tasks.is_empty() {
         let from_tags: Vec<&String> = tags

@@ -793,6 +793,9 @@ fn merge_refuses_duplicate_ids_naming_both_places() -> Result<(), Failed> {
     check(merged.check().is_empty(), "merged catalog checks")
 }
 
+/// A synthetic trial.
+type Check = fn() -> Result<(), Failed>;
+
 fn main() {
     let args = Arguments::from_args();
     let catalog = load::load_catalog(&repo().join("policies/catalog.yaml")).unwrap();
@@ -806,16 +809,16 @@ fn main() {
             format!("fixture::{}::imports", name(dir)),
             move || imports(&d),
         ));
-        let (id, _) = hf::locate(dir).map(|l| (l.id, ())).unwrap();
-        if let Some(entry) = catalog.get(&id).cloned() {
-            if dir.join("config.json").is_file() {
-                let d = dir.clone();
-                let k = known.clone();
-                trials.push(Trial::test(
-                    format!("fixture::{}::matches-catalog", name(dir)),
-                    move || matches_catalog(&d, &entry, &k),
-                ));
-            }
+        let id = hf::locate(dir).unwrap().id;
+        if let Some(entry) = catalog.get(&id).cloned()
+            && dir.join("config.json").is_file()
+        {
+            let d = dir.clone();
+            let k = known.clone();
+            trials.push(Trial::test(
+                format!("fixture::{}::matches-catalog", name(dir)),
+                move || matches_catalog(&d, &entry, &k),
+            ));
         }
     }
     let ids: Vec<String> = folders.iter().map(|d| hf::locate(d).unwrap().id).collect();
@@ -836,7 +839,7 @@ fn main() {
             )
         },
     ));
-    let synthetic: [(&str, fn() -> Result<(), Failed>); 9] = [
+    let synthetic: [(&str, Check); 9] = [
         ("cache-layout-with-refs-main", cache_layout_with_refs_main),
         (
             "cache-layout-without-refs",

@@ -152,8 +152,9 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 64))]
     pub ffn_stacks: Option<u32>,
-    /// Size of the position table, as `config.json` states it (`max_position_embeddings`,
-    /// T5's `n_positions`), where stated.
+    /// Positions a token can use, where stated: `config.json`'s `max_position_embeddings` (T5's
+    /// `n_positions`), less the padding offset RoBERTa-family tables keep (514 rows, 512
+    /// positions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 16_777_216))]
     pub max_positions: Option<u32>,

@@ -626,7 +626,23 @@ fn bert_like(cfg: &Config, model_type: &str) -> Result<Architecture, ImportError
     let f = cfg.need(&["intermediate_size"])?;
     let mut a = base(model_type, Family::Encoder, layers, d, heads);
     a.vocab_size = cfg.first(&["vocab_size"])?;
-    a.max_positions = cfg.first(&["max_position_embeddings"])?;
+    let table = cfg.first(&["max_position_embeddings"])?;
+    // RoBERTa, XLM-R and MPNet number positions from `pad_token_id + 1` (fairseq's padding
+    // offset), so their table holds `pad_token_id + 1` rows no token uses: 514 rows, 512
+    // positions. The catalog's `max_positions` counts the positions a token can use.
+    a.max_positions = match model_type {
+        "roberta" | "xlm-roberta" | "mpnet" => match table {
+            Some(t) => {
+                let offset = cfg.first(&["pad_token_id"])?.unwrap_or(1).saturating_add(1);
+                a.notes.push(format!(
+                    "max_positions: config.json max_position_embeddings {t} less the padding offset of {offset} (positions start after pad_token_id)"
+                ));
+                Some(t.saturating_sub(offset))
+            }
+            None => None,
+        },
+        _ => table,
+    };
     a.intermediate_size = unless(f, 4 * u64::from(d));
     let e = match model_type {
         "albert" | "electra" => cfg.need(&["embedding_size"])?,
@@ -669,7 +685,7 @@ fn bert_like(cfg: &Config, model_type: &str) -> Result<Architecture, ImportError
     } else {
         0
     };
-    if let (Some(vocab), Some(positions)) = (a.vocab_size, a.max_positions) {
+    if let (Some(vocab), Some(positions)) = (a.vocab_size, table) {
         a.computed = Some(params::encoder(&params::EncoderShape {
             vocab,
             positions,

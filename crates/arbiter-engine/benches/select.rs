@@ -777,7 +777,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
     let (n, out, batch) = (r.sequence_length, p.output_tokens, r.batch_size);
     let device = r.deployment.as_str();
     let model = m.model;
-    let at = format!("at {n} tokens, batch {batch}");
+    let at = format!("{n} tokens, batch {batch}");
 
     if let Some(limit) = r.max_parameters_m.filter(|&l| model.parameters_m > l) {
         return veto(format!(
@@ -820,7 +820,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
         let even = if p.precisions.len() > 1 { "even " } else { "" };
         if let Some(budget) = r.max_memory_mb.filter(|&b| c.memory_mb > b) {
             return veto(format!(
-                "needs about {} MB {even}at {} {at}, over the {} MB budget",
+                "needs about {} MB {even}at {} for {at}, over the {} MB budget",
                 fmt(c.memory_mb),
                 c.precision,
                 fmt(budget)
@@ -828,7 +828,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
         }
         if c.memory_mb > device_mb {
             return veto(format!(
-                "needs about {} MB {even}at {} {at}, more than a {device} device's {} MB",
+                "needs about {} MB {even}at {} for {at}, more than a {device} device's {} MB",
                 fmt(c.memory_mb),
                 c.precision,
                 fmt(device_mb)
@@ -838,7 +838,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
             .max_latency_ms
             .expect("a model that fits in memory is vetoed only by a latency budget");
         return veto(format!(
-            "takes about {} on {device} {even}at {} {at}, over the {} ms budget",
+            "takes about {} on {device} {even}at {} for {at}, over the {} ms budget",
             timing(&c),
             c.precision,
             fmt(budget)
@@ -864,7 +864,7 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
         format!("fits at {}", c.precision)
     };
     let estimate = format!(
-        "{fits}: about {} MB and {} on {device} {at}",
+        "{fits}: about {} MB and {} on {device} for {at}",
         fmt(c.memory_mb),
         timing(&c)
     );
@@ -879,11 +879,11 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
             "not a lightweight model"
         };
         format!(
-            "{estimate}: {light}, {}% headroom on the device",
+            "{estimate}; {light}, {}% headroom on the device",
             round_int(room * 100.0)
         )
     } else {
-        format!("{estimate}: fits, {}% headroom", round_int(room * 100.0))
+        format!("{estimate}; {}% headroom", round_int(room * 100.0))
     };
     let why = if penalty > 0.0 {
         format!(

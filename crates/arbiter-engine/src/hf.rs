@@ -1947,12 +1947,26 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
     }
     notes.extend(arch.notes.iter().cloned());
 
-    // What nobody states.
-    notices.push(Notice::new(
-        "objectives",
-        NoticeKind::Absent,
-        "neither config.json nor the card states the pre-training objectives",
-    ));
+    // What nobody states — except where the architecture itself is the objective: Marian and
+    // M2M-100 (NLLB) checkpoints are trained on parallel text only, as translation models.
+    let objectives: Vec<String> = if matches!(arch.model_type.as_str(), "marian" | "m2m_100") {
+        notices.push(Notice::new(
+            "objectives",
+            NoticeKind::Derived,
+            format!(
+                "translation: `{}` checkpoints are trained on parallel text as translation models",
+                arch.model_type
+            ),
+        ));
+        vec!["translation".to_string()]
+    } else {
+        notices.push(Notice::new(
+            "objectives",
+            NoticeKind::Absent,
+            "neither config.json nor the card states the pre-training objectives",
+        ));
+        Vec::new()
+    };
     notices.push(Notice::new(
         "released",
         NoticeKind::Absent,
@@ -1980,7 +1994,7 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
         id: id.clone(),
         name: repo_name,
         family: arch.family,
-        objectives: Vec::new(),
+        objectives,
         parameters_m: round_m(parameters),
         parameters_basis: basis,
         layers: arch.layers,

@@ -532,22 +532,27 @@ pub fn layer_parameters_m(m: &Model) -> f64 {
 }
 
 /// Parameters in millions of a BERT-style encoder, from its architecture, for models whose
-/// authors did not publish a count:
+/// authors did not publish a count: [`crate::params::encoder`] with two token types and a
+/// pooler —
 ///
 /// embeddings `(V + P + 2)·E + 2E` (+ `E·d + d` when factorised), per layer
 /// `4d² + 4d + 2·d·f + f + d + 4d`, pooler `d² + d`.
 /// Returns `None` when the vocabulary or position count is unknown.
 pub fn bert_style_parameters_m(m: &Model) -> Option<f64> {
-    let v = f64::from(m.vocab_size?);
-    let p = f64::from(m.max_positions?);
-    let d = f64::from(m.hidden_size);
-    let e = f64::from(m.embedding_size.unwrap_or(m.hidden_size));
-    let f = f64::from(m.intermediate_size.unwrap_or(4 * m.hidden_size));
-    let factorised = if e == d { 0.0 } else { e * d + d };
-    let embeddings = (v + p + 2.0) * e + 2.0 * e + factorised;
-    let layer = 4.0 * d * d + 4.0 * d + 2.0 * d * f + f + d + 4.0 * d;
-    let pooler = d * d + d;
-    Some((embeddings + f64::from(m.layers) * layer + pooler) / 1e6)
+    Some(
+        crate::params::encoder(&crate::params::EncoderShape {
+            vocab: m.vocab_size?,
+            positions: m.max_positions?,
+            token_types: 2,
+            embedding: m.embedding_size.unwrap_or(m.hidden_size),
+            hidden: m.hidden_size,
+            layers: m.layers,
+            ffn: m.intermediate_size.unwrap_or(4 * m.hidden_size),
+            pooler: true,
+            relative_bias: 0,
+        })
+        .millions(),
+    )
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! against a published count (within 1 %) in the tests below.
 //!
 //! [`crate::cost::bert_style_parameters_m`] is the BERT case of [`encoder`] (two token types, a
-//! pooler), and the tests check that they agree.
+//! pooler) and is computed by it.
 
 use std::fmt::Write as _;
 

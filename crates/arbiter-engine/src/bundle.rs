@@ -532,6 +532,7 @@ fn fixture_task() -> Task {
         name: "smoke test".into(),
         task: crate::task::TaskType::TextClassification,
         languages: vec![crate::task::LanguageCode("en".into())],
+        source_languages: Vec::new(),
         domain: Default::default(),
         data: crate::task::Data {
             labeled_examples: 10_000,

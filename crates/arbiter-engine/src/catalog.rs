@@ -175,6 +175,13 @@ pub struct Model {
     /// source states them: coverage is then unconfirmed, never assumed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub languages: Vec<LanguageCode>,
+    /// For a translation model that translates one way only (an OPUS-MT pair): the languages it
+    /// translates from. Absent: any direction between its languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translates_from: Vec<LanguageCode>,
+    /// For a one-way translation model: the languages it translates into.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translates_into: Vec<LanguageCode>,
     /// Tuned to follow instructions (chat and instruct checkpoints). Task fine-tunes such as
     /// NLI or sentence embeddings are not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -292,6 +299,21 @@ impl Model {
                 format!("a context of {p} tokens ({} positions)", other.as_str()),
             ),
         })
+    }
+
+    /// Whether the model translates from `from` into `to`: a one-way model only in its
+    /// direction; any other model between any two languages it covers.
+    pub fn translates(&self, from: &str, to: &str) -> bool {
+        if self.translates_from.is_empty() && self.translates_into.is_empty() {
+            return self.covers(from) && self.covers(to);
+        }
+        self.translates_from
+            .iter()
+            .any(|l| lang::covers(l.as_str(), from))
+            && self
+                .translates_into
+                .iter()
+                .any(|l| lang::covers(l.as_str(), to))
     }
 
     /// Key-value heads: `kv_heads`, or one per attention head.
@@ -442,6 +464,26 @@ impl Catalog {
                         format!("language `{l}` is listed twice"),
                     );
                 }
+            }
+            for (field, list) in [
+                ("translates_from", &m.translates_from),
+                ("translates_into", &m.translates_into),
+            ] {
+                for (j, l) in list.iter().enumerate() {
+                    if !m.covers_language(l) {
+                        err(
+                            &format!("{field}/{j}"),
+                            format!("`{l}` is not among the model's languages"),
+                        );
+                    }
+                }
+            }
+            if m.translates_from.is_empty() != m.translates_into.is_empty() {
+                err(
+                    "translates_from",
+                    "a one-way translation model needs both `translates_from` and `translates_into`"
+                        .into(),
+                );
             }
             for (key, b) in &m.benchmarks {
                 if !b.score.is_finite() {

@@ -594,6 +594,8 @@ mod tests {
             context_length: None,
             vocab_size: Some(30522),
             languages: vec![LanguageCode("en".into())],
+            translates_from: vec![],
+            translates_into: vec![],
             instruction_tuned: false,
             domain: Default::default(),
             license: None,

@@ -1990,6 +1990,19 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
         ));
     }
 
+    // One-way translation: OPUS-MT checkpoints are named `opus-mt-SRC-TGT` (Helsinki-NLP's
+    // naming scheme), and translate SRC into TGT only.
+    let (translates_from, translates_into) = opus_direction(&arch.model_type, &id, &languages);
+    if !translates_from.is_empty() {
+        notices.push(Notice::new(
+            "translates_from",
+            NoticeKind::Derived,
+            format!(
+                "{} → {}: from the OPUS-MT name `opus-mt-SRC-TGT`",
+                translates_from[0], translates_into[0]
+            ),
+        ));
+    }
     let mut model = Model {
         id: id.clone(),
         name: repo_name,
@@ -2016,6 +2029,8 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
         context_length: None,
         vocab_size: None,
         languages,
+        translates_from,
+        translates_into,
         instruction_tuned,
         domain: domain.unwrap_or_default(),
         license,
@@ -2215,5 +2230,34 @@ mod tests {
         );
         assert_eq!(cache_id("models--gpt2").as_deref(), Some("gpt2"));
         assert_eq!(cache_id("datasets--x--y"), None);
+    }
+}
+
+/// The direction of an OPUS-MT pair, from its name `…/opus-mt-SRC-TGT`, where both codes are
+/// among the card's languages; empty for anything else (multi-way models, group codes such as
+/// `mul`, names that do not follow the scheme).
+fn opus_direction(
+    model_type: &str,
+    id: &str,
+    languages: &[LanguageCode],
+) -> (Vec<LanguageCode>, Vec<LanguageCode>) {
+    let none = (Vec::new(), Vec::new());
+    if model_type != "marian" {
+        return none;
+    }
+    let Some(pair) = id
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_prefix("opus-mt-"))
+    else {
+        return none;
+    };
+    let Some((from, to)) = pair.split_once('-') else {
+        return none;
+    };
+    let known = |c: &str| languages.iter().find(|l| l.as_str() == c).cloned();
+    match (known(from), known(to)) {
+        (Some(f), Some(t)) => (vec![f], vec![t]),
+        _ => none,
     }
 }

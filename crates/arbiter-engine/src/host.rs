@@ -327,6 +327,9 @@ fn register_task(engine: &mut Engine) {
         t.resources.output_tokens_for(t.task)
     ));
     engine.register_get("precisions", |v: &mut TaskView| v.0.precisions.clone());
+    engine.register_get("source_languages", |v: &mut TaskView| {
+        strings(v.0.task.source_languages.iter().map(|l| l.as_str()))
+    });
     engine.register_get("languages", |v: &mut TaskView| v.0.languages.clone());
     engine.register_get("benchmarks", |v: &mut TaskView| v.0.benchmarks.clone());
 }
@@ -392,6 +395,15 @@ fn register_model(engine: &mut Engine) {
     engine.register_get("benchmarks", |v: &mut ModelView| v.0.benchmarks.clone());
     engine.register_fn("covers", |v: &mut ModelView, code: &str| {
         v.0.model.covers(code)
+    });
+    engine.register_get("translates_from", |v: &mut ModelView| {
+        strings(v.0.model.translates_from.iter().map(|l| l.as_str()))
+    });
+    engine.register_get("translates_into", |v: &mut ModelView| {
+        strings(v.0.model.translates_into.iter().map(|l| l.as_str()))
+    });
+    engine.register_fn("translates", |v: &mut ModelView, from: &str, to: &str| {
+        v.0.model.translates(from, to)
     });
     engine.register_fn("suits", |v: &mut ModelView, task: &str| {
         v.0.model.tasks.iter().any(|t| t == task)

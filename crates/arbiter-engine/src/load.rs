@@ -264,6 +264,23 @@ fn language_checks(codes: &[Option<&str>]) -> Vec<Diagnostic> {
 pub fn check_task(task: &Task) -> Vec<Diagnostic> {
     let codes: Vec<Option<&str>> = task.languages.iter().map(|l| Some(l.as_str())).collect();
     let mut out = language_checks(&codes);
+    for (i, l) in task.source_languages.iter().enumerate() {
+        if !task.languages.contains(l) {
+            out.push(Diagnostic::new(
+                format!("/source_languages/{i}"),
+                format!("`{l}` is not among the task's `languages`"),
+            ));
+        }
+    }
+    if !task.source_languages.is_empty() && task.task != crate::task::TaskType::Translation {
+        out.push(Diagnostic::new(
+            "/source_languages",
+            format!(
+                "`source_languages` applies to translation only, and this task is {}",
+                task.task
+            ),
+        ));
+    }
     let r = &task.resources;
     for (field, value) in [
         ("max_latency_ms", r.max_latency_ms),

@@ -25,6 +25,11 @@ pub struct Task {
     /// The languages of the task's text, ISO 639-1 codes (ISO 639-3 where no 639-1 code exists).
     #[schemars(length(min = 1, max = 200))]
     pub languages: Vec<LanguageCode>,
+    /// For translation: the languages translated from; the task's other languages are
+    /// translated into. Absent: every direction between the task's languages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 200))]
+    pub source_languages: Vec<LanguageCode>,
     /// The domain of the task's text.
     #[serde(default)]
     pub domain: Domain,

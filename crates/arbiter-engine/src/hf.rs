@@ -1853,6 +1853,24 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
             ));
         }
     }
+    // A decoder-only model_type (Llama, Mistral, Mixtral, Qwen2, Gemma 2, Phi-3, GPT-2) is a
+    // causal language model whatever head its config names: it generates text.
+    if tasks.is_empty() && arch.family == Family::Decoder {
+        push(TaskType::TextGeneration, &mut tasks);
+        notices.push(Notice::new(
+            "tasks",
+            NoticeKind::Derived,
+            format!(
+                "text-generation: `{}` is a decoder-only causal language model ({})",
+                arch.model_type,
+                if has_card {
+                    "the card has no pipeline_tag nor a task tag"
+                } else {
+                    "there is no card"
+                }
+            ),
+        ));
+    }
     if tasks.is_empty() {
         return Err(ImportError::Field {
             path: dir.to_path_buf(),
@@ -2157,6 +2175,35 @@ pub fn catalog_yaml(
     serde_yaml::to_string(&value)
 }
 
+/// The direction of an OPUS-MT pair, from its name `…/opus-mt-SRC-TGT`, where both codes are
+/// among the card's languages; empty for anything else (multi-way models, group codes such as
+/// `mul`, names that do not follow the scheme).
+fn opus_direction(
+    model_type: &str,
+    id: &str,
+    languages: &[LanguageCode],
+) -> (Vec<LanguageCode>, Vec<LanguageCode>) {
+    let none = (Vec::new(), Vec::new());
+    if model_type != "marian" {
+        return none;
+    }
+    let Some(pair) = id
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_prefix("opus-mt-"))
+    else {
+        return none;
+    };
+    let Some((from, to)) = pair.split_once('-') else {
+        return none;
+    };
+    let known = |c: &str| languages.iter().find(|l| l.as_str() == c).cloned();
+    match (known(from), known(to)) {
+        (Some(f), Some(t)) => (vec![f], vec![t]),
+        _ => none,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2230,34 +2277,5 @@ mod tests {
         );
         assert_eq!(cache_id("models--gpt2").as_deref(), Some("gpt2"));
         assert_eq!(cache_id("datasets--x--y"), None);
-    }
-}
-
-/// The direction of an OPUS-MT pair, from its name `…/opus-mt-SRC-TGT`, where both codes are
-/// among the card's languages; empty for anything else (multi-way models, group codes such as
-/// `mul`, names that do not follow the scheme).
-fn opus_direction(
-    model_type: &str,
-    id: &str,
-    languages: &[LanguageCode],
-) -> (Vec<LanguageCode>, Vec<LanguageCode>) {
-    let none = (Vec::new(), Vec::new());
-    if model_type != "marian" {
-        return none;
-    }
-    let Some(pair) = id
-        .rsplit('/')
-        .next()
-        .and_then(|n| n.strip_prefix("opus-mt-"))
-    else {
-        return none;
-    };
-    let Some((from, to)) = pair.split_once('-') else {
-        return none;
-    };
-    let known = |c: &str| languages.iter().find(|l| l.as_str() == c).cloned();
-    match (known(from), known(to)) {
-        (Some(f), Some(t)) => (vec![f], vec![t]),
-        _ => none,
     }
 }

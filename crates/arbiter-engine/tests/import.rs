@@ -183,58 +183,46 @@ fn matches_catalog(dir: &Path, entry: &Model, known: &[Known]) -> Result<(), Fai
     }
 }
 
-/// Every fixture imports into a valid catalog entry, or fails for a reason it really has.
+/// Every fixture imports into a valid catalog entry that reads back as written: `arbiter catalog
+/// import tests/hf/*` succeeds on all of them.
 fn imports(dir: &Path) -> Result<(), Failed> {
-    let has_config = dir.join("config.json").is_file();
-    let has_card = dir.join("README.md").is_file();
-    if has_card {
-        let card = hf::read_card(&dir.join("README.md"))?;
-        if card.is_none() {
-            return Err("README.md has no front matter".into());
-        }
+    if !dir.join("config.json").is_file() {
+        return Err(
+            "tests/hf holds model folders with a config.json (cards alone go in tests/hf-cards)"
+                .into(),
+        );
     }
-    match hf::import(dir, None) {
-        Ok(imp) => {
-            if !has_config {
-                return Err("imported without config.json".into());
-            }
-            let yaml = hf::catalog_yaml(
-                &Catalog {
-                    models: vec![imp.model.clone()],
-                },
-                &[],
-            )?;
-            let back = load::catalog_from_str(&yaml, Syntax::Yaml, "<imported>")?;
-            if back.models[0] != imp.model {
-                return Err(format!("the YAML does not read back as written:\n{yaml}").into());
-            }
-            if !imp.model.sources[0].starts_with("hf-folder ") {
-                return Err(format!("source `{}`", imp.model.sources[0]).into());
-            }
-            Ok(())
-        }
-        Err(ImportError::Layout { path, .. }) if !has_config => {
-            if path.ends_with("config.json") {
-                Ok(())
-            } else {
-                Err(format!("the error names {}, not config.json", path.display()).into())
-            }
-        }
-        Err(ImportError::Field { field, .. })
-            if field == "tasks" && !has_card && !has_architectures(dir) =>
-        {
-            // A trimmed config (no `architectures`) and no card: nothing states a task.
-            Ok(())
-        }
-        Err(e) => Err(e.to_string().into()),
+    if dir.join("README.md").is_file() && hf::read_card(&dir.join("README.md"))?.is_none() {
+        return Err("README.md has no front matter".into());
     }
+    let imp = hf::import(dir, None)?;
+    let yaml = hf::catalog_yaml(
+        &Catalog {
+            models: vec![imp.model.clone()],
+        },
+        &[],
+    )?;
+    let back = load::catalog_from_str(&yaml, Syntax::Yaml, "<imported>")?;
+    if back.models[0] != imp.model {
+        return Err(format!("the YAML does not read back as written:\n{yaml}").into());
+    }
+    if !imp.model.sources[0].starts_with("hf-folder ") {
+        return Err(format!("source `{}`", imp.model.sources[0]).into());
+    }
+    Ok(())
 }
 
-fn has_architectures(dir: &Path) -> bool {
-    hf::read_json(&dir.join("config.json"))
-        .ok()
-        .and_then(|v| v.get("architectures").cloned())
-        .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty()))
+/// A folder with a card but no config.json (tests/hf-cards): the card parses, and the import
+/// fails naming the missing config.json.
+fn card_only(dir: &Path) -> Result<(), Failed> {
+    if hf::read_card(&dir.join("README.md"))?.is_none() {
+        return Err("README.md has no front matter".into());
+    }
+    match hf::import(dir, None) {
+        Err(ImportError::Layout { path, .. }) if path.ends_with("config.json") => Ok(()),
+        Err(e) => Err(format!("the error does not name config.json: {e}").into()),
+        Ok(_) => Err("imported without config.json".into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -820,6 +808,14 @@ fn main() {
                 move || matches_catalog(&d, &entry, &k),
             ));
         }
+    }
+    let cards = repo().join("tests/hf-cards");
+    for entry in std::fs::read_dir(&cards).unwrap() {
+        let dir = entry.unwrap().path();
+        trials.push(Trial::test(
+            format!("card-only::{}", name(&dir)),
+            move || card_only(&dir),
+        ));
     }
     let ids: Vec<String> = folders.iter().map(|d| hf::locate(d).unwrap().id).collect();
     let k = known.clone();

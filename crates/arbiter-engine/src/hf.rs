@@ -340,22 +340,26 @@ fn cache_revision(repo: &Path, snapshots: &Path) -> Result<(String, Option<Strin
         }
     }
     revisions.sort();
-    let count = revisions.len();
-    match revisions.pop() {
-        None => Err(ImportError::Layout {
+    match revisions.as_slice() {
+        [] => Err(ImportError::Layout {
             path: snapshots.to_path_buf(),
             message: "has no snapshot folder".into(),
         }),
-        Some((_, rev)) if count == 1 => Ok((
-            rev,
+        [(_, rev)] => Ok((
+            rev.clone(),
             Some("no refs/main: the only folder under snapshots/".into()),
         )),
-        Some((_, rev)) => Ok((
-            rev,
-            Some(format!(
-                "no refs/main: the newest of {count} folders under snapshots/"
-            )),
-        )),
+        many => Err(ImportError::Layout {
+            path: snapshots.to_path_buf(),
+            message: format!(
+                "holds {} revisions and no refs/main says which is current ({}): give the snapshot folder itself",
+                many.len(),
+                many.iter()
+                    .map(|(_, r)| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
     }
 }
 
@@ -1757,6 +1761,29 @@ pub fn import(path: &Path, id: Option<&str>) -> Result<Imported, ImportError> {
             "none of the card's languages is an ISO code".to_string()
         };
         notices.push(Notice::new("languages", NoticeKind::Absent, why));
+    }
+
+    // Card fields of the wrong shape are reported as such, not as missing.
+    for key in ["license", "license_name", "pipeline_tag"] {
+        if let Some(v) = card.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+            notices.push(Notice::new(
+                key,
+                NoticeKind::Dropped,
+                format!("the card's `{key}` is {v}, not one string: not used"),
+            ));
+        }
+    }
+    for key in ["tags", "language", "datasets", "model-index"] {
+        if let Some(v) = card
+            .get(key)
+            .filter(|v| !v.is_array() && !v.is_string() && !v.is_null())
+        {
+            notices.push(Notice::new(
+                key,
+                NoticeKind::Dropped,
+                format!("the card's `{key}` is {v}, not a list: not used"),
+            ));
+        }
     }
 
     // Licence.

@@ -412,6 +412,15 @@ fn cache_layout_without_refs_takes_the_only_snapshot() -> Result<(), Failed> {
         "sources",
         "the only folder under snapshots/",
     )?;
+    // Two snapshots and no refs/main: which is current is not known, so it is an error.
+    write(
+        &repo.join("snapshots/r2"),
+        &[("config.json", BERT_CONFIG.as_bytes())],
+    );
+    match hf::import(&repo, None) {
+        Err(e) if e.to_string().contains("2 revisions and no refs/main") => {}
+        other => return Err(format!("two snapshots: {other:?}").into()),
+    }
     // refs/main naming a missing snapshot is an error naming refs/main.
     write(&repo.join("refs"), &[("main", b"gone")]);
     match hf::import(&repo, None) {
@@ -536,6 +545,32 @@ fn summary_lists_what_no_file_states() -> Result<(), Failed> {
     )?;
     let back = load::catalog_from_str(&yaml, Syntax::Yaml, "<imported>")?;
     check(back.models[0] == imp.model, "round trip")
+}
+
+/// A card field of the wrong shape is reported as dropped, saying what it was — not as missing.
+fn misshapen_card_fields_are_reported() -> Result<(), Failed> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join("acme--odd");
+    write(
+        &dir,
+        &[
+            ("config.json", BERT_CONFIG.as_bytes()),
+            (
+                "README.md",
+                b"---\nlicense: [mit, apache-2.0]\npipeline_tag: 42\ntags: {a: 1}\n---\n",
+            ),
+        ],
+    );
+    let imp = hf::import(&dir, None)?;
+    notice(
+        &imp,
+        NoticeKind::Dropped,
+        "license",
+        "[\"mit\",\"apache-2.0\"]",
+    )?;
+    notice(&imp, NoticeKind::Dropped, "pipeline_tag", "42")?;
+    notice(&imp, NoticeKind::Dropped, "tags", "not a list")?;
+    check(imp.model.license.is_none(), "no licence guessed")
 }
 
 fn safetensors_headers_give_the_exact_count() -> Result<(), Failed> {
@@ -835,7 +870,8 @@ fn main() {
             )
         },
     ));
-    let synthetic: [(&str, Check); 9] = [
+    let synthetic: [(&str, Check); 10] = [
+        ("misshapen-card-fields", misshapen_card_fields_are_reported),
         ("cache-layout-with-refs-main", cache_layout_with_refs_main),
         (
             "cache-layout-without-refs",

@@ -405,6 +405,20 @@ fn models_without_stated_languages_have_none() {
         for f in facts.entries_for(m) {
             let langs = &f["languages"];
             let unstated = langs.is_null() || langs.as_sequence().is_some_and(|l| l.is_empty());
+            // Inherited from a base model the catalog holds: exactly its languages, and a note
+            // naming it.
+            let base = m.notes.iter().find_map(|n| {
+                n.strip_prefix("languages: inherited from its base model `")
+                    .and_then(|r| r.split('`').next())
+            });
+            if let Some(base) = base {
+                let c = catalog();
+                let b = c.get(base).unwrap_or_else(|| {
+                    panic!("{}: base model `{base}` is not in the catalog", m.id)
+                });
+                assert_eq!(m.languages, b.languages, "{}: languages of `{base}`", m.id);
+                continue;
+            }
             if unstated {
                 assert!(
                     m.languages.is_empty(),

@@ -23,8 +23,9 @@
 //!
 //! Before anything is timed, a differential check asserts that both sides agree: on the default
 //! catalog for the two timed tasks, every task in `examples/tasks/` and a few more written here
-//! to reach the branches those miss (zero-shot, embeddings, generation at several precisions on
-//! small devices, over-long inputs); on the synthetic catalog for the two timed tasks and a
+//! to reach the branches those miss (zero-shot, classification and ranking without labels,
+//! embeddings, generation at several precisions on small devices, over-long inputs, translation
+//! with and without a stated direction); on the synthetic catalog for the two timed tasks and a
 //! generation task. Compared: the chosen model, every veto (model, criterion and reason), the
 //! ranking order, every score and contribution to 1e-9, every weight, status, reason string and
 //! precision (per criterion and per ranked model). A disagreement panics, so the bench fails —
@@ -189,6 +190,81 @@ resources:
   max_memory_mb: 3000
   sequence_length: 512
 ",
+    // Text classification with no labelled examples: the zero-shot kind, and data volume's
+    // no-data branches (NLI checkpoints, instruction-tuned models, the rest at 0.1).
+    "
+name: unlabelled tickets (check)
+task: text-classification
+languages: [en]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-gpu
+  sequence_length: 256
+",
+    // Features with no labelled data: embedding models score 1.0 on data volume, pre-trained
+    // models abstain.
+    "
+name: unlabelled features (check)
+task: feature-extraction
+languages: [zh]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-gpu
+  sequence_length: 128
+",
+    // Passage ranking: the embedding kind, with no labelled data (embedding models at 1.0).
+    "
+name: passage ranking (check)
+task: text-ranking
+languages: [en]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-cpu
+  max_latency_ms: 2000
+  sequence_length: 384
+",
+    // Translation one way and the other: a one-way zh→en model passes for source zh (and fits
+    // its 512 positions, input plus output) and is vetoed for source en; with no labels,
+    // translation models score 1.0 on data volume.
+    "
+name: Chinese to English (check)
+task: translation
+languages: [zh, en]
+source_languages: [zh]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-gpu
+  sequence_length: 200
+",
+    "
+name: English to Chinese (check)
+task: translation
+languages: [zh, en]
+source_languages: [en]
+data:
+  labeled_examples: 50000
+resources:
+  deployment: on-prem-cpu
+  max_latency_ms: 5000
+  sequence_length: 256
+  precisions: [fp32, int8]
+",
+    // Translation between zh and en with no direction stated: one-way models vetoed; inputs past
+    // 512 tokens veto models that state no context.
+    "
+name: Chinese and English both ways (check)
+task: translation
+languages: [zh, en]
+data:
+  labeled_examples: 2000
+resources:
+  deployment: cloud-gpu
+  sequence_length: 520
+",
 ];
 
 fn repo() -> PathBuf {
@@ -253,6 +329,7 @@ fn synthetic_models(base: &[Model], n: usize) -> Vec<Model> {
 /// carry what the scripts branch on and a catalog may not yet hold — instruction tuning flipped,
 /// every licence class and none, no stated language (one in three), a stated trained context
 /// with rotary positions (short or long, every other), encoder-decoders trained on translation,
+/// one-way translation models turned the other way round,
 /// checkpoints listed for zero-shot classification or sentence similarity and others no longer
 /// listed for similarity, ten times the parameters (one in four: multilingual models past 1 B).
 fn probe_models(base: &[Model]) -> Vec<Model> {
@@ -272,7 +349,12 @@ fn probe_models(base: &[Model]) -> Vec<Model> {
         m.license = LICENCES[i % LICENCES.len()].map(str::to_string);
         if i % 3 == 0 {
             m.languages.clear();
+            // A direction names languages the model covers (`Catalog::check`).
+            m.translates_from.clear();
+            m.translates_into.clear();
         }
+        // A one-way translation model turned the other way round.
+        std::mem::swap(&mut m.translates_from, &mut m.translates_into);
         if i % 2 == 0 {
             m.context_length = Some(if i % 4 == 0 { 512 } else { 32_768 });
             m.positional = Some(Positional::Rope);
@@ -486,14 +568,18 @@ enum Kind {
     Understanding,
 }
 
-fn kind(t: &str) -> Kind {
+/// The script's `kind(task)`: text classification with no labelled examples is zero-shot.
+fn kind(p: &Prepared) -> Kind {
+    let t = p.t;
     if t == "translation" || t == "summarization" {
         Kind::Seq2seq
     } else if t == "text-generation" {
         Kind::Generation
-    } else if t == "zero-shot-classification" {
+    } else if t == "zero-shot-classification"
+        || (t == "text-classification" && p.task.data.labeled_examples == 0)
+    {
         Kind::ZeroShot
-    } else if t == "sentence-similarity" || t == "feature-extraction" {
+    } else if ["sentence-similarity", "feature-extraction", "text-ranking"].contains(&t) {
         Kind::Embedding
     } else {
         Kind::Understanding
@@ -504,11 +590,16 @@ fn suits(m: &Model, t: &str) -> bool {
     m.tasks.iter().any(|x| x == t)
 }
 
+fn has_objective(m: &Model, o: &str) -> bool {
+    m.objectives.iter().any(|x| x == o)
+}
+
 /// (score, why) for a family and checkpoint on a task; score 0 is impossible.
-fn fit(t: &str, m: &Model) -> (f64, String) {
+fn fit(p: &Prepared, m: &Model) -> (f64, String) {
+    let t = p.t;
     let family = m.family;
     let tuned = m.instruction_tuned;
-    match kind(t) {
+    match kind(p) {
         Kind::Understanding => match family {
             Family::Encoder => (1.0, format!("encoder models are the guide's choice for {t}")),
             Family::EncoderDecoder => {
@@ -537,10 +628,16 @@ fn fit(t: &str, m: &Model) -> (f64, String) {
         Kind::Seq2seq => match family {
             Family::Encoder => (0.0, String::new()),
             Family::EncoderDecoder => {
-                if t == "translation" && !m.objectives.iter().any(|o| o == "translation") {
+                if t == "translation" && !has_objective(m, "translation") {
+                    if tuned {
+                        return (
+                            0.9,
+                            "an instruction-tuned encoder-decoder: translates by prompting; dedicated translation models come first".to_string(),
+                        );
+                    }
                     return (
                         0.8,
-                        "an encoder-decoder, but pre-trained only: it needs parallel data before it translates; dedicated translation models come first".to_string(),
+                        "an encoder-decoder not trained as a translation model: it needs parallel data before it translates well; dedicated translation models come first".to_string(),
                     );
                 }
                 if t == "translation" {
@@ -587,7 +684,7 @@ fn fit(t: &str, m: &Model) -> (f64, String) {
             ),
         },
         Kind::ZeroShot => {
-            if suits(m, t) {
+            if suits(m, "zero-shot-classification") {
                 (
                     1.0,
                     "listed for zero-shot classification (entailment against each label)"
@@ -631,7 +728,7 @@ fn fit(t: &str, m: &Model) -> (f64, String) {
 fn task_type(p: &Prepared, m: &NativeModel) -> Verdict {
     let t = p.t;
     let family = m.model.family;
-    let (f, how) = fit(t, m.model);
+    let (f, how) = fit(p, m.model);
     if f == 0.0 {
         if family == Family::Encoder {
             return veto(format!(
@@ -642,8 +739,14 @@ fn task_type(p: &Prepared, m: &NativeModel) -> Verdict {
             "a decoder-only model sees only the left context, so it cannot do {t}"
         ));
     }
-    let k = kind(t);
-    if suits(m.model, t) || k == Kind::ZeroShot || k == Kind::Embedding {
+    let k = kind(p);
+    // Zero-shot and embeddings are judged by listing already; an instruction-tuned model does
+    // seq2seq work by prompting, listed or not.
+    if suits(m.model, t)
+        || k == Kind::ZeroShot
+        || k == Kind::Embedding
+        || (k == Kind::Seq2seq && m.model.instruction_tuned)
+    {
         score(f, how)
     } else {
         score(
@@ -659,7 +762,7 @@ fn language(p: &Prepared, m: &NativeModel) -> Verdict {
     let wanted = &p.task.languages;
     if m.model.languages.is_empty() {
         return score(
-            0.3,
+            0.1,
             format!(
                 "its sources state no language: coverage of {} is unconfirmed, check before use",
                 join(wanted.iter().map(|l| l.as_str()))
@@ -673,6 +776,27 @@ fn language(p: &Prepared, m: &NativeModel) -> Verdict {
         .collect();
     if !missing.is_empty() {
         return veto(format!("not pre-trained on {}", join(missing)));
+    }
+    // Direction: a one-way translation model (an OPUS-MT pair) translates its direction only.
+    if p.t == "translation" && !m.model.translates_from.is_empty() {
+        let way = format!(
+            "{}→{}",
+            join(m.model.translates_from.iter().map(|l| l.as_str())),
+            join(m.model.translates_into.iter().map(|l| l.as_str()))
+        );
+        let sources = &p.task.source_languages;
+        if sources.is_empty() {
+            return veto(format!(
+                "translates {way} only, and the task does not say which way it translates (set source_languages)"
+            ));
+        }
+        for s in sources {
+            for t in wanted {
+                if !sources.contains(t) && !m.model.translates(s.as_str(), t.as_str()) {
+                    return veto(format!("translates {way} only; the task needs {s}→{t}"));
+                }
+            }
+        }
     }
     let k = wanted.len();
     let n = m.model.languages.len();
@@ -786,15 +910,22 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
             fmt(limit)
         ));
     }
-    if let Some((limit, basis)) = &m.context
-        && u64::from(n) + u64::from(out) > u64::from(*limit)
-    {
-        let what = if out > 0 {
-            format!("{n} input + {out} output tokens")
-        } else {
-            format!("{n} input tokens")
-        };
-        return veto(format!("{what} exceed {basis}"));
+    let what = if out > 0 {
+        format!("{n} input + {out} output tokens")
+    } else {
+        format!("{n} input tokens")
+    };
+    let total = u64::from(n) + u64::from(out);
+    match &m.context {
+        None if total > 512 => {
+            return veto(format!(
+                "{what}, and no source states its context: beyond 512 tokens (what BERT and T5 were trained on) it is unconfirmed"
+            ));
+        }
+        Some((limit, basis)) if total > u64::from(*limit) => {
+            return veto(format!("{what} exceed {basis}"));
+        }
+        _ => {}
     }
 
     let device_mb = p.device.memory_mb;
@@ -907,7 +1038,8 @@ fn data_volume(p: &Prepared, m: &NativeModel) -> Verdict {
         "translation",
     ];
     let n = p.task.data.labeled_examples;
-    if m.model.instruction_tuned && PROMPTED.contains(&p.t) {
+    let t = p.t;
+    if m.model.instruction_tuned && (PROMPTED.contains(&t) || n == 0) {
         let per_token = active_parameters_m(m.model);
         // Rhai's `max` and `min`: `if x >= y { x } else { y }`, `if x <= y { x } else { y }`.
         let s = (per_token / 100.0).ln() / 80.0_f64.ln();
@@ -922,8 +1054,42 @@ fn data_volume(p: &Prepared, m: &NativeModel) -> Verdict {
         );
     }
     if n == 0 {
-        return abstain(
-            "zero-shot: no fine-tuning data, so data volume does not limit model size".to_string(),
+        let model = m.model;
+        if suits(model, "zero-shot-classification")
+            && ["zero-shot-classification", "text-classification"].contains(&t)
+        {
+            return score(
+                1.0,
+                "no labelled data, and none needed: an NLI checkpoint classifies as it is"
+                    .to_string(),
+            );
+        }
+        if suits(model, "sentence-similarity")
+            && ["sentence-similarity", "feature-extraction", "text-ranking"].contains(&t)
+        {
+            return score(
+                1.0,
+                "no labelled data, and none needed: an embedding model embeds and ranks as it is"
+                    .to_string(),
+            );
+        }
+        if t == "translation" && has_objective(model, "translation") {
+            return score(
+                1.0,
+                "no labelled data, and none needed: a translation model translates as it is"
+                    .to_string(),
+            );
+        }
+        if ["fill-mask", "feature-extraction"].contains(&t)
+            || (t == "text-generation" && model.family == Family::Decoder)
+        {
+            return abstain(format!(
+                "zero-shot: a pre-trained model does {t} as it is, and no data limits its size"
+            ));
+        }
+        return score(
+            0.1,
+            format!("no labelled data: this checkpoint must be fine-tuned for {t} before use"),
         );
     }
     let layers = layer_parameters_m(m.model);

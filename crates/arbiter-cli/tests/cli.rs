@@ -229,7 +229,7 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
         "{t}"
     );
     assert!(
-        t.contains("google-bert/bert-base-uncased — resources: needs about 444 MB"),
+        t.contains("google-bert/bert-base-uncased — resources: needs about 443 MB at fp32"),
         "{t}"
     );
     assert!(

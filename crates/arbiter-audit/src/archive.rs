@@ -132,9 +132,9 @@ impl Archive {
                 hash: hash.to_string(),
             });
         }
-        let files = Files::read_dir(&dir).map_err(|source| ArchiveError::Load {
+        let files = Files::read_dir(&dir).map_err(|e| ArchiveError::Load {
             hash: hash.to_string(),
-            source,
+            source: e.into(),
         })?;
         let actual = files.hash();
         if actual != hash {

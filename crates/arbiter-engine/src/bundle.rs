@@ -7,321 +7,28 @@
 //! `fn evaluate(task, model)`, has no top-level statements, and survives a smoke call. Any
 //! failure rejects the whole bundle and names the file, line and column.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use rhai::{AST, Engine};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::cost::DeviceProfile;
 use crate::diagnostic::Diagnostic;
+pub use crate::files::{Files, FilesError, is_ignored_name};
+pub use crate::hash::sha256;
 use crate::host::{self, Devices, ModelView, TaskView, Verdict};
 use crate::load::{self, LoadError, Syntax};
-use crate::schema::SchemaKind;
-use crate::task::{CriterionName, Deployment, Task};
-
-/// The manifest, `bundle.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "Model Arbiter bundle manifest")]
-pub struct Manifest {
-    /// The bundle's name.
-    #[schemars(length(min = 1))]
-    pub name: String,
-    /// The bundle's version (free form; semantic versioning recommended).
-    #[schemars(length(min = 1))]
-    pub version: String,
-    /// What this bundle is for.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The catalog file, relative to the bundle folder.
-    #[serde(default = "default_catalog")]
-    pub catalog: String,
-    /// The folder of golden cases, relative to the bundle folder.
-    #[serde(default = "default_tests")]
-    pub tests: String,
-    /// Whether tasks may override criterion weights (`weights:` in a task).
-    #[serde(default)]
-    pub allow_task_weights: bool,
-    /// How verdicts are combined.
-    #[serde(default)]
-    pub combine: Combine,
-    /// Limits on each criterion call.
-    #[serde(default)]
-    pub limits: Limits,
-    /// The criteria, in the order they are reported.
-    #[serde(rename = "criterion")]
-    #[schemars(length(min = 1))]
-    pub criteria: Vec<CriterionSpec>,
-    /// Device profiles per deployment class; classes not listed keep their defaults.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub devices: BTreeMap<Deployment, DeviceProfile>,
-    /// Task fields masked in decision logs (JSON pointers, e.g. `/name`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub redact: Vec<String>,
-}
-
-fn default_catalog() -> String {
-    "catalog.yaml".into()
-}
-
-fn default_tests() -> String {
-    "tests".into()
-}
-
-/// How verdicts are combined.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Combine {
-    /// The combination method.
-    #[serde(default)]
-    pub method: CombineMethod,
-    /// Keys that order models with equal scores, in turn; `id` is always the last resort.
-    #[serde(default = "default_tie_break")]
-    pub tie_break: Vec<TieBreak>,
-}
-
-impl Default for Combine {
-    fn default() -> Self {
-        Self {
-            method: CombineMethod::default(),
-            tie_break: default_tie_break(),
-        }
-    }
-}
-
-fn default_tie_break() -> Vec<TieBreak> {
-    vec![TieBreak::ParametersM, TieBreak::Id]
-}
-
-/// Combination methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
-pub enum CombineMethod {
-    /// Vetoes first; then Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered.
-    #[default]
-    WeightedSum,
-}
-
-/// Tie-break keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-#[schemars(transform = crate::schema::plain_enum)]
-pub enum TieBreak {
-    /// The smaller model first.
-    ParametersM,
-    /// The newer model first (by `released`).
-    Released,
-    /// Alphabetical by id.
-    Id,
-}
-
-/// Limits on each criterion call. A script past a limit fails that call; it never hangs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Rhai operations per call.
-    #[serde(default = "defaults::max_operations")]
-    #[schemars(range(min = 1))]
-    pub max_operations: u64,
-    /// Wall-clock time per call, in milliseconds.
-    #[serde(default = "defaults::timeout_ms")]
-    #[schemars(range(min = 1))]
-    pub timeout_ms: u64,
-    /// Nested function calls. At most 48: deeper recursion could overflow the native stack of
-    /// the evaluation threads before Rhai's own limit stops it.
-    #[serde(default = "defaults::max_call_levels")]
-    #[schemars(range(min = 1, max = 48))]
-    pub max_call_levels: usize,
-    /// Nesting depth of expressions. At most 256, for the same reason.
-    #[serde(default = "defaults::max_expr_depth")]
-    #[schemars(range(min = 1, max = 256))]
-    pub max_expr_depth: usize,
-    /// Length of any string, in bytes.
-    #[serde(default = "defaults::max_string_size")]
-    #[schemars(range(min = 1))]
-    pub max_string_size: usize,
-    /// Elements of any array.
-    #[serde(default = "defaults::max_array_size")]
-    #[schemars(range(min = 1))]
-    pub max_array_size: usize,
-    /// Entries of any object map.
-    #[serde(default = "defaults::max_map_size")]
-    #[schemars(range(min = 1))]
-    pub max_map_size: usize,
-}
-
-mod defaults {
-    pub fn max_operations() -> u64 {
-        100_000
-    }
-    pub fn timeout_ms() -> u64 {
-        20
-    }
-    pub fn max_call_levels() -> usize {
-        32
-    }
-    pub fn max_expr_depth() -> usize {
-        64
-    }
-    pub fn max_string_size() -> usize {
-        16_384
-    }
-    pub fn max_array_size() -> usize {
-        10_000
-    }
-    pub fn max_map_size() -> usize {
-        1_000
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_operations: defaults::max_operations(),
-            timeout_ms: defaults::timeout_ms(),
-            max_call_levels: defaults::max_call_levels(),
-            max_expr_depth: defaults::max_expr_depth(),
-            max_string_size: defaults::max_string_size(),
-            max_array_size: defaults::max_array_size(),
-            max_map_size: defaults::max_map_size(),
-        }
-    }
-}
-
-/// One criterion of the manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CriterionSpec {
-    /// The criterion's name, unique in the bundle.
-    pub name: CriterionName,
-    /// The script, relative to the bundle folder.
-    #[schemars(length(min = 1))]
-    pub script: String,
-    /// Its weight in the combination.
-    #[schemars(range(min = 0.0))]
-    pub weight: f64,
-    /// What a run-time error of this criterion does.
-    #[serde(default)]
-    pub on_error: OnError,
-    /// What the criterion judges, for people reading the manifest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-/// What a criterion's run-time error does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
-pub enum OnError {
-    /// The decision fails.
-    #[default]
-    Fail,
-    /// The criterion is dropped for that model (weights renormalised; recorded).
-    Abstain,
-    /// The model is rejected.
-    Veto,
-}
-
-impl OnError {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OnError::Fail => "fail",
-            OnError::Abstain => "abstain",
-            OnError::Veto => "veto",
-        }
-    }
-}
-
-/// The files of a bundle, in memory: relative `/`-separated paths to contents.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Files(pub BTreeMap<String, Vec<u8>>);
-
-/// Whether a file name belongs to an editor, a VCS or a Kubernetes ConfigMap's internals
-/// rather than to the bundle: hidden names, backups, swap and temporary files.
-pub fn is_ignored_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.starts_with('#')
-        || [".swp", ".swx", ".tmp", ".bak", ".orig"]
-            .iter()
-            .any(|s| name.ends_with(s))
-}
+pub use crate::manifest::{
+    Combine, CombineMethod, CriterionSpec, Limits, Manifest, OnError, TieBreak,
+};
+use crate::schema::{self, SchemaKind};
+use crate::script;
+pub use crate::script::ScriptFault;
+use crate::task::{Deployment, Task};
 
 impl Files {
-    /// Reads every file under `dir` (following symbolic links), skipping ignored names.
-    pub fn read_dir(dir: &Path) -> Result<Files, BundleError> {
-        let mut files = Files::default();
-        let meta = std::fs::metadata(dir).map_err(|source| BundleError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        if !meta.is_dir() {
-            return Err(BundleError::NotAFolder {
-                path: dir.to_path_buf(),
-            });
-        }
-        files.read_into(dir, "", 0)?;
-        Ok(files)
-    }
-
-    fn read_into(&mut self, dir: &Path, prefix: &str, depth: usize) -> Result<(), BundleError> {
-        if depth > 8 {
-            return Ok(());
-        }
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| BundleError::Io { path, source }
-        };
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(io(dir))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
-            if is_ignored_name(name) {
-                continue;
-            }
-            let rel = format!("{prefix}{name}");
-            // `metadata` follows symbolic links (ConfigMaps are made of them).
-            let Ok(meta) = std::fs::metadata(&path) else {
-                continue;
-            };
-            if meta.is_dir() {
-                self.read_into(&path, &format!("{rel}/"), depth + 1)?;
-            } else if meta.is_file() {
-                let bytes = std::fs::read(&path).map_err(io(&path))?;
-                self.0.insert(rel, bytes);
-            }
-        }
-        Ok(())
-    }
-
-    /// Files given as (path, contents) pairs, e.g. embedded in a binary. Paths with an ignored
-    /// component (see [`is_ignored_name`]) are left out, as [`Files::read_dir`] leaves them out,
-    /// so both give the same bundle and the same hash.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Files {
-        Files(
-            pairs
-                .into_iter()
-                .filter(|(p, _)| !p.split('/').any(is_ignored_name))
-                .map(|(p, b)| (p.to_string(), b.to_vec()))
-                .collect(),
-        )
-    }
-
     /// Puts the file at `path` in place of the catalog the manifest names (`--catalog`): the
     /// bundle hash then covers the catalog actually used.
     pub fn replace_catalog(&mut self, path: &Path, origin: &str) -> Result<(), BundleError> {
@@ -335,31 +42,12 @@ impl Files {
         Ok(())
     }
 
-    /// Writes every file under `dir` (creating folders as needed).
-    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
-        for (rel, bytes) in &self.0 {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&path, bytes)?;
-        }
-        Ok(())
-    }
-
-    /// The content hash: SHA-256 over every (path, length, bytes) in path order.
-    pub fn hash(&self) -> String {
-        let mut h = Sha256::new();
-        for (path, bytes) in &self.0 {
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update((bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        }
-        format!("sha256:{}", hex(&h.finalize()))
-    }
-
-    fn text(&self, path: &str, origin: &str, referenced_by: &str) -> Result<&str, BundleError> {
+    pub(crate) fn text(
+        &self,
+        path: &str,
+        origin: &str,
+        referenced_by: &str,
+    ) -> Result<&str, BundleError> {
         let bytes = self.0.get(path).ok_or_else(|| BundleError::MissingFile {
             bundle: origin.to_string(),
             path: path.to_string(),
@@ -374,16 +62,6 @@ impl Files {
     }
 }
 
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of bytes, as `sha256:<hex>`.
-pub fn sha256(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(bytes)))
-}
-
 /// Why a bundle was rejected.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -396,12 +74,9 @@ pub enum BundleError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The bundle path is not a folder.
-    #[error("`{}` is not a folder: a bundle is a folder holding bundle.toml", path.display())]
-    NotAFolder {
-        /// The path.
-        path: PathBuf,
-    },
+    /// The bundle's files could not be read.
+    #[error(transparent)]
+    Files(#[from] FilesError),
     /// A file the manifest names is missing.
     #[error("{bundle}: `{path}` is missing (named by {referenced_by})")]
     MissingFile {
@@ -569,7 +244,7 @@ impl Bundle {
             syntax,
             &catalog_origin,
         )?);
-        let catalog_hash = crate::bundle::sha256(catalog_text.as_bytes());
+        let catalog_hash = crate::hash::sha256(catalog_text.as_bytes());
 
         let mut devices: Devices = Deployment::ALL
             .iter()
@@ -598,7 +273,12 @@ impl Bundle {
                 &origin,
                 &format!("criterion `{}` in bundle.toml", spec.name),
             )?;
-            let ast = compile(&engine, text, &file)?;
+            let ast = script::compile(&engine, text).map_err(|f| BundleError::Script {
+                file: file.clone(),
+                line: f.line,
+                column: f.column,
+                message: f.message,
+            })?;
             criteria.push(Criterion {
                 name: spec.name.as_str().to_string(),
                 weight: spec.weight,
@@ -651,52 +331,12 @@ impl Bundle {
         task: &TaskView,
         model: &ModelView,
     ) -> Result<Verdict, ScriptFault> {
-        let timeout = Duration::from_millis(self.manifest.limits.timeout_ms);
-        let result = host::with_deadline(timeout, || {
-            let mut scope = rhai::Scope::new();
-            let options = rhai::CallFnOptions::new()
-                .eval_ast(false)
-                .rewind_scope(false);
-            self.engine.call_fn_with_options::<rhai::Dynamic>(
-                options,
-                &mut scope,
-                &c.ast,
-                "evaluate",
-                (task.clone(), model.clone()),
-            )
-        });
-        match result {
-            Ok(value) => {
-                let type_name = value.type_name();
-                value.try_cast::<Verdict>().ok_or_else(|| ScriptFault {
-                    message: format!(
-                        "`evaluate` returned {} instead of a verdict: end it with score(x, reason), veto(reason) or abstain(reason)",
-                        friendly_type(type_name)
-                    ),
-                    line: 1,
-                    column: 1,
-                })
-            }
-            Err(e) => Err(ScriptFault::from_eval(&e, &self.manifest.limits)),
-        }
+        script::call(&self.engine, &c.ast, &self.manifest.limits, task, model)
     }
 
     /// The prepared models, in catalog order.
     pub fn models(&self) -> &[ModelView] {
         &self.models
-    }
-}
-
-fn friendly_type(rust_name: &str) -> String {
-    match rust_name {
-        "()" => "nothing (`()`)".into(),
-        n if n.contains("ImmutableString") || n == "string" => "a string".into(),
-        n if n.contains("f64") || n == "f64" => "a number".into(),
-        "i64" => "an integer".into(),
-        "bool" => "a boolean".into(),
-        n if n.contains("Array") || n.contains("Vec<") => "an array".into(),
-        n if n.contains("Map") => "a map".into(),
-        n => format!("`{n}`"),
     }
 }
 
@@ -712,7 +352,7 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError>
             message: format!("invalid TOML: {}", e.message()),
         }
     })?;
-    let errors = SchemaKind::Bundle.validate(&value);
+    let errors = schema::validate_as::<Manifest>(SchemaKind::Bundle, &value);
     if !errors.is_empty() {
         return Err(LoadError::Invalid {
             origin: origin.to_string(),
@@ -761,124 +401,6 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-/// Compiles a script and checks the contract: `fn evaluate(task, model)`, nothing at top level.
-fn compile(engine: &Engine, text: &str, file: &str) -> Result<AST, BundleError> {
-    let script_error = |line: usize, column: usize, message: String| BundleError::Script {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
-    let ast = engine.compile(text).map_err(|e| {
-        let p = e.position();
-        script_error(
-            p.line().unwrap_or(1),
-            p.position().unwrap_or(1),
-            crate::diagnostic::lowercase_first(&e.err_type().to_string()),
-        )
-    })?;
-    if let Some(stmt) = ast.statements().first() {
-        let p = stmt.position();
-        return Err(script_error(
-            p.line().unwrap_or(1),
-            p.position().unwrap_or(1),
-            "top-level statements are not allowed: a criterion script only defines functions (move this into `evaluate` or a helper function)".into(),
-        ));
-    }
-    let evaluate: Vec<_> = ast
-        .iter_functions()
-        .filter(|f| f.name == "evaluate")
-        .collect();
-    let (line, column) = find_fn(text, "evaluate").unwrap_or((1, 1));
-    match evaluate.as_slice() {
-        [] => Err(script_error(
-            1,
-            1,
-            "no `fn evaluate(task, model)`: every criterion script must define it".into(),
-        )),
-        [f] if f.params.len() == 2 => Ok(ast),
-        fs => {
-            let arities: Vec<String> = fs.iter().map(|f| f.params.len().to_string()).collect();
-            Err(script_error(
-                line,
-                column,
-                format!(
-                    "`evaluate` must take exactly 2 parameters (task, model); found it with {}",
-                    arities.join(" and ")
-                ),
-            ))
-        }
-    }
-}
-
-/// Line and column of `fn <name>` in a script, for messages.
-fn find_fn(text: &str, name: &str) -> Option<(usize, usize)> {
-    text.lines().enumerate().find_map(|(i, l)| {
-        let col = l.find(&format!("fn {name}"))?;
-        Some((i + 1, col + 1))
-    })
-}
-
-/// A run-time failure of one criterion call.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScriptFault {
-    /// What went wrong, in lower case.
-    pub message: String,
-    /// 1-based line in the script.
-    pub line: usize,
-    /// 1-based column in the script.
-    pub column: usize,
-}
-
-impl ScriptFault {
-    fn from_eval(e: &rhai::EvalAltResult, limits: &Limits) -> ScriptFault {
-        use rhai::EvalAltResult as E;
-        // The innermost error says what went wrong, and where.
-        let mut e = e;
-        while let E::ErrorInFunctionCall(_, _, inner, _) = e {
-            e = inner;
-        }
-        let message = match e {
-            E::ErrorTooManyOperations(_) => {
-                format!(
-                    "stopped after {} operations (limits.max_operations)",
-                    limits.max_operations
-                )
-            }
-            E::ErrorTerminated(token, _) if host::is_deadline(token) => {
-                format!("stopped after {} ms (limits.timeout_ms)", limits.timeout_ms)
-            }
-            E::ErrorStackOverflow(_) => {
-                format!(
-                    "calls nested deeper than {} levels (limits.max_call_levels)",
-                    limits.max_call_levels
-                )
-            }
-            E::ErrorDataTooLarge(what, _) => format!(
-                "{} grew past its limit (limits.max_string_size {}, max_array_size {}, max_map_size {})",
-                what.to_lowercase(),
-                limits.max_string_size,
-                limits.max_array_size,
-                limits.max_map_size
-            ),
-            E::ErrorRuntime(msg, _) => msg.to_string(),
-            other => {
-                let mut s = other.to_string();
-                if let Some(i) = s.rfind(" (line ") {
-                    s.truncate(i);
-                }
-                crate::diagnostic::lowercase_first(&s)
-            }
-        };
-        let p = e.position();
-        ScriptFault {
-            message,
-            line: p.line().unwrap_or(1),
-            column: p.position().unwrap_or(1),
-        }
-    }
 }
 
 #[cfg(test)]

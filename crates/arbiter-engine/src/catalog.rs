@@ -29,7 +29,7 @@ pub struct Catalog {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Family {
     /// Encoder only (BERT): understanding tasks.
     Encoder,
@@ -59,7 +59,7 @@ impl fmt::Display for Family {
 /// Where a parameter count comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum ParametersBasis {
     /// Stated by one of the model's sources.
     #[default]
@@ -213,7 +213,7 @@ pub struct Model {
 /// How a model encodes token positions, which decides what its context limit means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Positional {
     /// A learned table (BERT, GPT-2, BART): no position beyond `max_positions` exists.
     Learned,

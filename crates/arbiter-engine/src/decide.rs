@@ -69,7 +69,7 @@ pub struct BundleRef {
 /// The outcome of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Outcome {
     /// A model was chosen.
     Chosen,
@@ -131,7 +131,7 @@ pub struct CriterionResult {
 /// Status of a criterion for a ranked model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Status {
     /// It scored the model.
     Ok,
@@ -195,7 +195,7 @@ pub enum DecideError {
 
 /// The canonical hash of a task: SHA-256 of its normalised JSON.
 pub fn task_hash(task: &Task) -> String {
-    crate::bundle::sha256(&serde_json::to_vec(task).unwrap_or_default())
+    crate::hash::sha256(&serde_json::to_vec(task).unwrap_or_default())
 }
 
 /// Decides on a task with a bundle. The bundle is a snapshot: nothing else is read.

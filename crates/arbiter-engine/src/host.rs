@@ -20,9 +20,9 @@ use rhai::{
     Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position,
 };
 
-use crate::bundle::Limits;
 use crate::catalog::{Catalog, Model};
 use crate::cost::{self, CallCost, DeviceProfile, Precision};
+use crate::manifest::Limits;
 use crate::task::{Deployment, Task};
 
 /// What a criterion said about one model.

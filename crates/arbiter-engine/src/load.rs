@@ -157,7 +157,7 @@ fn non_finite(v: &serde_yaml::Value, at: String) -> Option<String> {
 }
 
 /// A document of some kind, loaded through every stage: syntax, schema, types, `semantic`.
-pub fn document_from_str<T: DeserializeOwned>(
+pub fn document_from_str<T: DeserializeOwned + schemars::JsonSchema>(
     text: &str,
     syntax: Syntax,
     origin: &str,
@@ -197,7 +197,7 @@ pub fn document_from_str<T: DeserializeOwned>(
             diagnostics,
         }
     };
-    let mut errors = kind.validate(&value);
+    let mut errors = crate::schema::validate_as::<T>(kind, &value);
     if !errors.is_empty() {
         // The checks that can run on the raw value run anyway, so that every problem is reported
         // at once (an unknown language beside a misspelt field).

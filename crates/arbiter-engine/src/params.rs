@@ -587,23 +587,11 @@ mod tests {
     }
 
     #[test]
-    fn bert_base_is_110m_and_agrees_with_the_cost_model() {
-        // Devlin et al. 2019, §3: BERT-Base 110 M, BERT-Large 340 M.
+    fn bert_base_is_110m() {
+        // Devlin et al. 2019, §3: BERT-Base 110 M, BERT-Large 340 M. (The cost model's
+        // `bert_style_parameters_m` calls this formula.)
         let base = encoder(&bert(30522, 12, 768));
         near(&base, 110.0);
-        // The cost model's BERT-style formula is this one with two token types and a pooler.
-        let m: crate::catalog::Model = serde_yaml::from_str(
-            "{id: x, name: x, family: encoder, parameters_m: 110, layers: 12, hidden_size: 768, \
-             attention_heads: 12, max_positions: 512, vocab_size: 30522, tasks: [fill-mask], \
-             sources: [x]}",
-        )
-        .unwrap();
-        let cost = crate::cost::bert_style_parameters_m(&m).unwrap();
-        assert!(
-            (cost - base.millions()).abs() < 1e-9,
-            "{cost} vs {}",
-            base.millions()
-        );
     }
 
     #[test]

@@ -2,9 +2,13 @@
 //!
 //! The generated schemas are the one copy of each wire format: `arbiter schema <kind>` prints
 //! them, `schemas/*.schema.json` holds them checked in, and a test fails when the two drift.
+//! Validation is generic over the format's type, so this module names no format;
+//! [`crate::formats`] is the one place that maps each kind to its type.
 
 use std::fmt;
-use std::sync::LazyLock;
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
 
 use serde_json::Value;
 
@@ -57,62 +61,45 @@ impl SchemaKind {
     pub fn file_name(self) -> String {
         format!("{}.schema.json", self.name())
     }
+}
 
-    /// The schema, generated from the Rust types (JSON Schema draft 2020-12).
-    pub fn generate(self) -> Value {
-        let schema = match self {
-            SchemaKind::Task => schemars::schema_for!(crate::task::Task),
-            SchemaKind::Catalog => schemars::schema_for!(crate::catalog::Catalog),
-            SchemaKind::Bundle => schemars::schema_for!(crate::bundle::Manifest),
-            SchemaKind::Decision => schemars::schema_for!(crate::decide::Decision),
-            SchemaKind::Case => schemars::schema_for!(crate::golden::Case),
-        };
-        schema.to_value()
-    }
-
-    /// The schema as the checked-in file holds it: pretty JSON with a final newline.
-    pub fn generate_pretty(self) -> String {
-        let mut text = serde_json::to_string_pretty(&self.generate()).unwrap_or_default();
-        text.push('\n');
-        text
-    }
-
-    fn validator(self) -> &'static Result<jsonschema::Validator, String> {
-        static VALIDATORS: LazyLock<Vec<Result<jsonschema::Validator, String>>> =
-            LazyLock::new(|| SchemaKind::ALL.iter().map(|k| compile(*k)).collect());
-        let index = SchemaKind::ALL.iter().position(|k| *k == self).unwrap_or(0);
-        &VALIDATORS[index]
-    }
-
-    /// Validates a raw document, returning every error with its JSON pointer.
-    pub fn validate(self, instance: &Value) -> Vec<Diagnostic> {
-        let validator = match self.validator() {
-            Ok(v) => v,
-            Err(e) => return vec![Diagnostic::new("", e.clone())],
-        };
-        let mut out: Vec<Diagnostic> = validator
-            .iter_errors(instance)
-            .map(|e| {
-                let path = e.instance_path.to_string();
-                let message = describe(self, &path, &e);
-                let anchor = match &e.kind {
-                    jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                        unexpected.first().map(|field| {
-                            format!("{path}/{}", field.replace('~', "~0").replace('/', "~1"))
-                        })
-                    }
-                    _ => None,
-                };
-                Diagnostic {
-                    anchor,
-                    ..Diagnostic::new(path, message)
+/// Validates a raw document against the schema generated from `T`, the type of `kind`, and
+/// returns every error with its JSON pointer. The validator is compiled once per kind.
+pub fn validate_as<T: JsonSchema>(kind: SchemaKind, instance: &Value) -> Vec<Diagnostic> {
+    static VALIDATORS: [OnceLock<Result<jsonschema::Validator, String>>; 5] =
+        [const { OnceLock::new() }; 5];
+    let index = SchemaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    let validator = match VALIDATORS[index].get_or_init(|| compile(kind, &generate::<T>())) {
+        Ok(v) => v,
+        Err(e) => return vec![Diagnostic::new("", e.clone())],
+    };
+    let mut out: Vec<Diagnostic> = validator
+        .iter_errors(instance)
+        .map(|e| {
+            let path = e.instance_path.to_string();
+            let message = describe(kind, &path, &e);
+            let anchor = match &e.kind {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected.first().map(|field| {
+                        format!("{path}/{}", field.replace('~', "~0").replace('/', "~1"))
+                    })
                 }
-            })
-            .collect();
-        out.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
-        out.dedup();
-        out
-    }
+                _ => None,
+            };
+            Diagnostic {
+                anchor,
+                ..Diagnostic::new(path, message)
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    out.dedup();
+    out
+}
+
+/// The schema of `T` (JSON Schema draft 2020-12).
+pub fn generate<T: JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
 }
 
 impl fmt::Display for SchemaKind {
@@ -121,44 +108,8 @@ impl fmt::Display for SchemaKind {
     }
 }
 
-/// Schema transform for closed lists of names: schemars renders an enum whose variants carry docs
-/// as `oneOf` of `const`s, whose validation error ("not valid under any of the schemas listed in
-/// the 'oneOf' keyword") tells the user nothing. This turns it into a plain `enum` — whose error
-/// lists the accepted values — and keeps each variant's doc in the description.
-pub fn plain_enum(schema: &mut schemars::Schema) {
-    let Some(Value::Array(variants)) = schema.get("oneOf") else {
-        return;
-    };
-    let mut values = Vec::new();
-    let mut docs = Vec::new();
-    for v in variants {
-        let Some(c) = v.get("const") else { return };
-        if let (Some(name), Some(doc)) = (c.as_str(), v.get("description").and_then(Value::as_str))
-        {
-            docs.push(format!("`{name}`: {}", doc.trim_end_matches('.')));
-        }
-        values.push(c.clone());
-    }
-    schema.remove("oneOf");
-    schema.insert("type".into(), Value::from("string"));
-    schema.insert("enum".into(), Value::Array(values));
-    if !docs.is_empty() {
-        let head = schema
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let text = if head.is_empty() {
-            docs.join("; ")
-        } else {
-            format!("{head} {}", docs.join("; "))
-        };
-        schema.insert("description".into(), Value::from(text));
-    }
-}
-
-fn compile(kind: SchemaKind) -> Result<jsonschema::Validator, String> {
-    jsonschema::draft202012::new(&kind.generate())
+fn compile(kind: SchemaKind, schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::draft202012::new(schema)
         .map_err(|e| format!("internal error: the generated {kind} schema does not compile: {e}"))
 }
 
@@ -184,22 +135,5 @@ fn describe(kind: SchemaKind, path: &str, e: &jsonschema::ValidationError<'_>) -
             )
         }
         _ => diagnostic::lowercase_first(&e.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_schema_compiles() {
-        for kind in SchemaKind::ALL {
-            assert!(kind.validator().is_ok(), "{kind}");
-            assert_eq!(
-                kind.generate()["$schema"],
-                "https://json-schema.org/draft/2020-12/schema",
-                "{kind}"
-            );
-        }
     }
 }

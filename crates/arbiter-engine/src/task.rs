@@ -10,8 +10,6 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::cost::Precision;
-
 /// A machine-learning task for which a model is to be chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -228,7 +226,7 @@ impl Default for Resources {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Deployment {
     /// A data-centre GPU.
     CloudGpu,
@@ -271,6 +269,95 @@ impl fmt::Display for Deployment {
     }
 }
 
+/// Numeric precision of the weights at inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(transform = crate::plain_enum::plain_enum)]
+pub enum Precision {
+    /// 32-bit floats: 4 bytes per weight.
+    Fp32,
+    /// bfloat16: 2 bytes per weight.
+    Bf16,
+    /// 16-bit floats: 2 bytes per weight.
+    Fp16,
+    /// 8-bit integers: 1 byte per weight (per-channel scales are negligible).
+    Int8,
+    /// 4-bit integers in blocks of 32 with a 16-bit scale each (llama.cpp's Q4_0: 18 bytes per
+    /// 32 weights): 4.5 bits, 0.5625 bytes per weight. GPTQ and AWQ at group size 128 come to
+    /// about 4.25 bits; 4.5 is the conservative figure.
+    Int4,
+}
+
+impl Precision {
+    /// Every precision, most precise first.
+    pub const ALL: [Precision; 5] = [
+        Precision::Fp32,
+        Precision::Bf16,
+        Precision::Fp16,
+        Precision::Int8,
+        Precision::Int4,
+    ];
+
+    /// Bytes per stored weight.
+    pub fn bytes(self) -> f64 {
+        match self {
+            Precision::Fp32 => 4.0,
+            Precision::Bf16 | Precision::Fp16 => 2.0,
+            Precision::Int8 => 1.0,
+            Precision::Int4 => 0.5625,
+        }
+    }
+
+    /// Bytes per activation and key-value cache value: quantisation applies to the weights;
+    /// activations and the cache stay in 16-bit floats (32-bit when the weights are).
+    pub fn activation_bytes(self) -> f64 {
+        match self {
+            Precision::Fp32 => 4.0,
+            _ => 2.0,
+        }
+    }
+
+    /// Order from the most precise (0) to the least; bf16 and fp16 are equal.
+    pub fn rank(self) -> u8 {
+        match self {
+            Precision::Fp32 => 0,
+            Precision::Bf16 | Precision::Fp16 => 1,
+            Precision::Int8 => 2,
+            Precision::Int4 => 3,
+        }
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Bf16 => "bf16",
+            Precision::Fp16 => "fp16",
+            Precision::Int8 => "int8",
+            Precision::Int4 => "int4",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Precision> {
+        Precision::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// What a deployment class runs when the task does not say: fp16 on GPUs, fp32 on CPUs.
+    pub fn default_for(deployment: Deployment) -> Precision {
+        match deployment {
+            Deployment::CloudGpu => Precision::Fp16,
+            _ => Precision::Fp32,
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The domain of a task's text, or the domain a model was pre-trained on.
 ///
 /// Rationale: a closed list, so that a misspelt domain is an error rather than a silent
@@ -290,7 +377,7 @@ impl fmt::Display for Deployment {
     JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-#[schemars(transform = crate::schema::plain_enum)]
+#[schemars(transform = crate::plain_enum::plain_enum)]
 pub enum Domain {
     /// No particular domain.
     #[default]

@@ -1,0 +1,132 @@
+//! A bundle's files in memory ([`Files`]): read whole from a folder (following symbolic links,
+//! skipping editor, VCS and ConfigMap internals) or from the copy embedded in the binary, and
+//! hashed over their bytes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Why a bundle's files could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilesError {
+    /// A file or folder could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The bundle path is not a folder.
+    #[error("`{}` is not a folder: a bundle is a folder holding bundle.toml", path.display())]
+    NotAFolder {
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// The files of a bundle, in memory: relative `/`-separated paths to contents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Files(pub BTreeMap<String, Vec<u8>>);
+
+/// Whether a file name belongs to an editor, a VCS or a Kubernetes ConfigMap's internals
+/// rather than to the bundle: hidden names, backups, swap and temporary files.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.starts_with('#')
+        || [".swp", ".swx", ".tmp", ".bak", ".orig"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
+impl Files {
+    /// Reads every file under `dir` (following symbolic links), skipping ignored names.
+    pub fn read_dir(dir: &Path) -> Result<Files, FilesError> {
+        let mut files = Files::default();
+        let meta = std::fs::metadata(dir).map_err(|source| FilesError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        if !meta.is_dir() {
+            return Err(FilesError::NotAFolder {
+                path: dir.to_path_buf(),
+            });
+        }
+        files.read_into(dir, "", 0)?;
+        Ok(files)
+    }
+
+    fn read_into(&mut self, dir: &Path, prefix: &str, depth: usize) -> Result<(), FilesError> {
+        if depth > 8 {
+            return Ok(());
+        }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FilesError::Io { path, source }
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io(dir))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if is_ignored_name(name) {
+                continue;
+            }
+            let rel = format!("{prefix}{name}");
+            // `metadata` follows symbolic links (ConfigMaps are made of them).
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if meta.is_dir() {
+                self.read_into(&path, &format!("{rel}/"), depth + 1)?;
+            } else if meta.is_file() {
+                let bytes = std::fs::read(&path).map_err(io(&path))?;
+                self.0.insert(rel, bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Files given as (path, contents) pairs, e.g. embedded in a binary. Paths with an ignored
+    /// component (see [`is_ignored_name`]) are left out, as [`Files::read_dir`] leaves them out,
+    /// so both give the same bundle and the same hash.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Files {
+        Files(
+            pairs
+                .into_iter()
+                .filter(|(p, _)| !p.split('/').any(is_ignored_name))
+                .map(|(p, b)| (p.to_string(), b.to_vec()))
+                .collect(),
+        )
+    }
+
+    /// Writes every file under `dir` (creating folders as needed).
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        for (rel, bytes) in &self.0 {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// The content hash: SHA-256 over every (path, length, bytes) in path order.
+    pub fn hash(&self) -> String {
+        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(self.0.len() * 4);
+        for (path, bytes) in &self.0 {
+            parts.push(path.as_bytes().to_vec());
+            parts.push(vec![0]);
+            parts.push((bytes.len() as u64).to_le_bytes().to_vec());
+            parts.push(bytes.clone());
+        }
+        crate::hash::sha256_parts(parts.iter().map(Vec::as_slice))
+    }
+}

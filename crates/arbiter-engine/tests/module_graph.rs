@@ -1,0 +1,127 @@
+//! The engine's modules import each other without a loop: derived from the source, so the
+//! module graph ARCHITECTURE.md states cannot drift from the code unnoticed.
+//!
+//! An edge `a → b` is any `crate::b` path in `src/a.rs` outside comments (`use` lines and
+//! inline paths alike), test modules included: a loop through a test is still a loop to read.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut modules = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if name == "lib" || path.extension().and_then(|e| e.to_str()) != Some("rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut deps = BTreeSet::new();
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(i) = rest.find("crate::") {
+                rest = &rest[i + "crate::".len()..];
+                let dep: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !dep.is_empty() && dep != name {
+                    deps.insert(dep);
+                }
+            }
+            // `use crate::{a, b}` groups.
+            if let Some(group) = code.trim().strip_prefix("use crate::{") {
+                for dep in group
+                    .split([',', '}', ' '])
+                    .map(|d| d.split("::").next().unwrap_or(""))
+                {
+                    if !dep.is_empty() && dep != name {
+                        deps.insert(dep.to_string());
+                    }
+                }
+            }
+        }
+        modules.insert(name.to_string(), deps);
+    }
+    modules
+}
+
+/// A cycle through `start`, if any, by depth-first search.
+fn cycle(
+    g: &BTreeMap<String, BTreeSet<String>>,
+    node: &str,
+    path: &mut Vec<String>,
+    done: &mut BTreeSet<String>,
+) -> Option<Vec<String>> {
+    if let Some(i) = path.iter().position(|p| p == node) {
+        let mut c = path[i..].to_vec();
+        c.push(node.to_string());
+        return Some(c);
+    }
+    if done.contains(node) {
+        return None;
+    }
+    path.push(node.to_string());
+    for dep in g.get(node).into_iter().flatten() {
+        if let Some(c) = cycle(g, dep, path, done) {
+            return Some(c);
+        }
+    }
+    path.pop();
+    done.insert(node.to_string());
+    None
+}
+
+#[test]
+fn engine_modules_import_each_other_without_a_loop() {
+    let g = graph();
+    assert!(g.len() > 10, "read {} modules", g.len());
+    let mut done = BTreeSet::new();
+    for node in g.keys() {
+        if let Some(c) = cycle(&g, node, &mut Vec::new(), &mut done) {
+            panic!("import loop: {}", c.join(" → "));
+        }
+    }
+}
+
+#[test]
+fn the_detector_sees_a_loop() {
+    let mut g = BTreeMap::new();
+    g.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
+    g.insert("b".to_string(), BTreeSet::from(["a".to_string()]));
+    let c = cycle(&g, "a", &mut Vec::new(), &mut BTreeSet::new());
+    assert_eq!(c.unwrap(), ["a", "b", "a"]);
+}
+
+/// The graph ARCHITECTURE.md states is the one the code has.
+#[test]
+fn architecture_states_this_graph() {
+    let g = graph();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md"),
+    )
+    .unwrap();
+    for (module, deps) in &g {
+        let line = format!(
+            "- `{module}` → {}",
+            if deps.is_empty() {
+                "nothing".to_string()
+            } else {
+                deps.iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+        assert!(
+            text.contains(&line),
+            "ARCHITECTURE.md should state the module graph line\n{line}"
+        );
+    }
+}

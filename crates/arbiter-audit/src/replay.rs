@@ -1,8 +1,6 @@
 //! Replay and diff: logged decisions re-evaluated with their own archived bundle (did anything
 //! change?) or with a candidate bundle (what would change if it went live?).
 
-use std::collections::BTreeMap;
-
 use arbiter_engine::decide::Decision;
 use arbiter_engine::{Bundle, decide};
 use serde_json::Value;
@@ -19,17 +17,6 @@ pub enum Replay {
     Different(Vec<String>),
     /// Not replayable, and why.
     Skipped(String),
-}
-
-/// A decision without the fields that differ between runs.
-fn stable(d: &Decision) -> BTreeMap<String, Value> {
-    match serde_json::to_value(d) {
-        Ok(Value::Object(m)) => m
-            .into_iter()
-            .filter(|(k, _)| k != "decision_id" && k != "created_at")
-            .collect(),
-        _ => BTreeMap::new(),
-    }
 }
 
 /// Whether a task was redacted in the log (a masked field cannot be replayed).
@@ -66,19 +53,11 @@ pub fn replay(archive: &Archive, record: &Record) -> Replay {
     match decide(&bundle, d.task.clone()) {
         Err(e) => Replay::Different(vec![format!("the task is now refused: {e}")]),
         Ok(again) => {
-            let (a, b) = (stable(d), stable(&again));
-            let fields: Vec<String> = a
-                .keys()
-                .chain(b.keys())
-                .filter(|k| a.get(*k) != b.get(*k))
-                .cloned()
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
+            let fields = d.differences(&again);
             if fields.is_empty() {
                 Replay::Identical
             } else {
-                Replay::Different(fields)
+                Replay::Different(fields.into_iter().map(String::from).collect())
             }
         }
     }

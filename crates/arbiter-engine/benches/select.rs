@@ -14,10 +14,9 @@
 //!   the task's accepted precisions, most precise first, pricing each whole call with
 //!   [`arbiter_engine::cost::estimate_call`] as the host's `estimate(task, model, precision)`
 //!   does, and records the precision it judged the model at), evaluated in parallel over the
-//!   models with rayon on the normalised task and combined as `decide` combines (vetoes first,
-//!   then Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered, ties by `parameters_m` then id, each
-//!   ranked model's precision taken from the first criterion in bundle order that chose one),
-//!   into the engine's own `Ranked` and `Rejection` records. The decision's envelope (UUID,
+//!   models with rayon on the normalised task and combined by the engine's own pure
+//!   [`arbiter_engine::decide::combine`], as `decide` combines — so the bench compares the rules,
+//!   not two copies of the combination. The decision's envelope (UUID,
 //!   timestamp, task hash) is left out of the native side: it costs microseconds. Both sides drop
 //!   their result inside the timed loop; over 10 000 models that drop is itself some 15–20 ms.
 //!
@@ -46,12 +45,12 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use arbiter_engine::bundle::{Files, TieBreak};
+use arbiter_engine::bundle::{Files, OnError, ScriptFault, TieBreak};
 use arbiter_engine::catalog::Positional;
 use arbiter_engine::cost::{
     CallCost, DeviceProfile, Precision, active_parameters_m, estimate_call, layer_parameters_m,
 };
-use arbiter_engine::decide::{CriterionResult, Decision, Ranked, Rejection, Status};
+use arbiter_engine::decide::{CriterionInfo, Decision, Ranked, Rejection, combine};
 use arbiter_engine::host::Verdict;
 use arbiter_engine::load::{load_task, task_from_str};
 use arbiter_engine::{Bundle, Catalog, Domain, Family, Model, Syntax, Task, decide};
@@ -1285,101 +1284,33 @@ fn native_select(catalog: &NativeCatalog, task: &Task) -> NativeDecision {
             (name, w, rule(name))
         })
         .collect();
-    let verdicts: Vec<Vec<Verdict>> = catalog
+    let verdicts: Vec<Vec<Result<Verdict, ScriptFault>>> = catalog
         .models
         .par_iter()
-        .map(|m| criteria.iter().map(|c| (c.2)(&prepared, m)).collect())
+        .map(|m| criteria.iter().map(|c| Ok((c.2)(&prepared, m))).collect())
         .collect();
-
-    let mut ranking = Vec::new();
-    let mut rejected = Vec::new();
-    for (m, outcomes) in catalog.models.iter().zip(verdicts) {
-        let id = &m.model.id;
-        let mut vetoed = false;
-        let mut results: BTreeMap<String, CriterionResult> = BTreeMap::new();
-        for (&(name, w, _), outcome) in criteria.iter().zip(outcomes) {
-            let result = |status, score, reason: String| CriterionResult {
-                status,
-                score,
-                weight: w,
-                contribution: 0.0,
-                reasons: vec![reason],
-                precision: None,
-            };
-            let entry = match outcome {
-                Verdict::Score {
-                    value,
-                    reason,
-                    precision,
-                } => {
-                    let mut r = result(Status::Ok, Some(value), reason);
-                    r.precision = precision;
-                    r
-                }
-                Verdict::Abstain { reason } => result(Status::Abstained, None, reason),
-                Verdict::Veto { reason } => {
-                    vetoed = true;
-                    rejected.push(Rejection {
-                        model: id.clone(),
-                        criterion: name.to_string(),
-                        reason,
-                    });
-                    continue;
-                }
-            };
-            results.insert(name.to_string(), entry);
-        }
-        if vetoed {
-            continue;
-        }
-        let total: f64 = results
-            .values()
-            .filter(|r| r.status == Status::Ok)
-            .map(|r| r.weight)
-            .sum();
-        let mut score = 0.0;
-        for r in results.values_mut() {
-            if let (Status::Ok, Some(s)) = (r.status, r.score) {
-                r.contribution = if total > 0.0 {
-                    r.weight * s / total
-                } else {
-                    0.0
-                };
-                score += r.contribution;
-            }
-        }
-        let precision = criteria
-            .iter()
-            .find_map(|&(name, _, _)| results.get(name).and_then(|r| r.precision));
-        ranking.push((
-            m.model,
-            Ranked {
-                rank: 0,
-                model: id.clone(),
-                score,
-                margin: None,
-                precision,
-                criteria: results,
-            },
-        ));
-    }
-    ranking.sort_by(|(ma, a), (mb, b)| {
-        b.score.total_cmp(&a.score).then_with(|| {
-            ma.parameters_m
-                .total_cmp(&mb.parameters_m)
-                .then_with(|| ma.id.cmp(&mb.id))
+    // Combined by the engine's own pure `combine`: the bench compares the rules, not two copies
+    // of the combination.
+    let models: Vec<&Model> = catalog.models.iter().map(|m| m.model).collect();
+    let infos: Vec<CriterionInfo<'_>> = criteria
+        .iter()
+        .map(|&(name, weight, _)| CriterionInfo {
+            name,
+            weight,
+            on_error: OnError::Fail,
+            script: name,
         })
-    });
-    let scores: Vec<f64> = ranking.iter().map(|(_, r)| r.score).collect();
-    let mut ranking: Vec<Ranked> = ranking.into_iter().map(|(_, r)| r).collect();
-    for (i, r) in ranking.iter_mut().enumerate() {
-        r.rank = i + 1;
-        r.margin = scores.get(i + 1).map(|next| r.score - next);
-    }
+        .collect();
+    let combined = combine(
+        &models,
+        &infos,
+        verdicts,
+        &[TieBreak::ParametersM, TieBreak::Id],
+    );
     NativeDecision {
-        chosen: ranking.first().map(|r| r.model.clone()),
-        ranking,
-        rejected,
+        chosen: combined.chosen,
+        ranking: combined.ranking,
+        rejected: combined.rejected,
     }
 }
 

@@ -16,9 +16,11 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{Bundle, OnError, ScriptFault, TieBreak};
+use crate::bundle::Bundle;
 use crate::cost::Precision;
 use crate::host::{TaskView, Verdict};
+use crate::manifest::{OnError, TieBreak};
+use crate::script::ScriptFault;
 use crate::task::Task;
 
 /// The decision record.
@@ -52,6 +54,35 @@ pub struct Decision {
     pub rejected: Vec<Rejection>,
     /// Every run-time script error, and what was done about it.
     pub errors: Vec<ScriptError>,
+}
+
+impl Decision {
+    /// The fields in which two decisions differ, apart from the envelope (`decision_id`,
+    /// `created_at`) that every run stamps anew: empty when a replay reproduced a decision.
+    pub fn differences(&self, other: &Decision) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        macro_rules! cmp {
+            ($($field:ident),*) => {
+                $(if self.$field != other.$field {
+                    out.push(stringify!($field));
+                })*
+            };
+        }
+        cmp!(
+            engine_version,
+            bundle,
+            catalog_hash,
+            task_hash,
+            task,
+            outcome,
+            chosen,
+            criteria,
+            ranking,
+            rejected,
+            errors
+        );
+        out
+    }
 }
 
 /// The bundle of a decision.
@@ -199,12 +230,75 @@ pub fn task_hash(task: &Task) -> String {
 }
 
 /// Decides on a task with a bundle. The bundle is a snapshot: nothing else is read.
+///
+/// [`evaluate`] (every criterion on every model, in parallel), then [`combine`] (pure), then the
+/// record's envelope: hashes, the criteria and weights used, a decision id and a time stamp.
 pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
     let started = Instant::now();
     let task = task.normalised();
     let weights = effective_weights(bundle, &task)?;
+    let verdicts = evaluate(bundle, &task);
+    let models: Vec<&crate::catalog::Model> = bundle.models().iter().map(|m| &m.0.model).collect();
+    let criteria: Vec<CriterionInfo<'_>> = bundle
+        .criteria
+        .iter()
+        .zip(&weights)
+        .map(|(c, &weight)| CriterionInfo {
+            name: &c.name,
+            weight,
+            on_error: c.on_error,
+            script: &c.script,
+        })
+        .collect();
+    let combined = combine(
+        &models,
+        &criteria,
+        verdicts,
+        &bundle.manifest.combine.tie_break,
+    );
+    let decision = Decision {
+        decision_id: uuid::Uuid::now_v7().to_string(),
+        created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        bundle: BundleRef {
+            name: bundle.manifest.name.clone(),
+            version: bundle.manifest.version.clone(),
+            hash: bundle.hash.clone(),
+        },
+        catalog_hash: bundle.catalog_hash.clone(),
+        task_hash: task_hash(&task),
+        task,
+        outcome: combined.outcome,
+        chosen: combined.chosen,
+        criteria: criteria
+            .iter()
+            .map(|c| CriterionWeight {
+                name: c.name.to_string(),
+                weight: c.weight,
+            })
+            .collect(),
+        ranking: combined.ranking,
+        rejected: combined.rejected,
+        errors: combined.errors,
+    };
+    tracing::info!(
+        decision_id = %decision.decision_id,
+        bundle = %decision.bundle.hash,
+        task = %decision.task_hash,
+        chosen = decision.chosen.as_deref().unwrap_or("-"),
+        outcome = ?decision.outcome,
+        models = bundle.models().len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "decision"
+    );
+    Ok(decision)
+}
+
+/// Every criterion's verdict on every model of the bundle, in catalog order then bundle order,
+/// evaluated in parallel (rayon) over the models.
+pub fn evaluate(bundle: &Bundle, task: &Task) -> Vec<Vec<Result<Verdict, ScriptFault>>> {
     let view = TaskView::new(task.clone());
-    let verdicts: Vec<Vec<Result<Verdict, ScriptFault>>> = bundle
+    bundle
         .models()
         .par_iter()
         .map(|m| {
@@ -214,21 +308,64 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 .map(|c| bundle.call(c, &view, m))
                 .collect()
         })
-        .collect();
+        .collect()
+}
 
+/// A criterion as [`combine`] needs it: its name, the weight it has in this decision, what a
+/// failure means, and its script (to locate faults).
+#[derive(Debug, Clone, Copy)]
+pub struct CriterionInfo<'a> {
+    /// The criterion's name.
+    pub name: &'a str,
+    /// Its weight in this decision (task overrides applied).
+    pub weight: f64,
+    /// What a run-time failure does.
+    pub on_error: OnError,
+    /// Its script, relative to the bundle (for `errors[].at`).
+    pub script: &'a str,
+}
+
+/// What [`combine`] makes of the verdicts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Combined {
+    /// Whether a model was chosen.
+    pub outcome: Outcome,
+    /// The chosen model, if any.
+    pub chosen: Option<String>,
+    /// Every model that was not vetoed, best first.
+    pub ranking: Vec<Ranked>,
+    /// Every veto, model by model.
+    pub rejected: Vec<Rejection>,
+    /// Every run-time script error, and what was done about it.
+    pub errors: Vec<ScriptError>,
+}
+
+/// Combines verdicts into a ranking — pure: no scripts, no clock, no randomness.
+///
+/// `verdicts[i][j]` is criterion `j`'s verdict on `models[i]`. Vetoes come first: a vetoed
+/// model is out, with every veto's reason. The others are ranked by Σ wᵢ·sᵢ / Σ wᵢ over the
+/// criteria that answered; equal scores by `tie_break`, then by id. A fault follows its
+/// criterion's `on_error`. The precision a ranked model was judged at is the first one a
+/// criterion chose, in criterion order.
+pub fn combine(
+    models: &[&crate::catalog::Model],
+    criteria: &[CriterionInfo<'_>],
+    verdicts: Vec<Vec<Result<Verdict, ScriptFault>>>,
+    tie_break: &[TieBreak],
+) -> Combined {
     let mut ranking = Vec::new();
     let mut rejected = Vec::new();
     let mut errors = Vec::new();
     let mut failed = false;
-    for (model, outcomes) in bundle.models().iter().zip(verdicts) {
-        let id = &model.0.model.id;
+    for (model, outcomes) in models.iter().zip(verdicts) {
+        let id = &model.id;
         let mut vetoed = false;
         let mut results: BTreeMap<String, CriterionResult> = BTreeMap::new();
-        for ((c, outcome), &w) in bundle.criteria.iter().zip(outcomes).zip(&weights) {
+        for (c, outcome) in criteria.iter().zip(outcomes) {
             let result = |status, score, reason: String| CriterionResult {
                 status,
                 score,
-                weight: w,
+                weight: c.weight,
                 contribution: 0.0,
                 reasons: vec![reason],
                 precision: None,
@@ -248,14 +385,14 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                     vetoed = true;
                     rejected.push(Rejection {
                         model: id.clone(),
-                        criterion: c.name.clone(),
+                        criterion: c.name.to_string(),
                         reason,
                     });
                     None
                 }
                 Err(fault) => {
                     errors.push(ScriptError {
-                        criterion: c.name.clone(),
+                        criterion: c.name.to_string(),
                         model: id.clone(),
                         message: fault.message.clone(),
                         at: format!("{}:{}:{}", c.script, fault.line, fault.column),
@@ -275,7 +412,7 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                             vetoed = true;
                             rejected.push(Rejection {
                                 model: id.clone(),
-                                criterion: c.name.clone(),
+                                criterion: c.name.to_string(),
                                 reason: format!(
                                     "the criterion failed ({}), and its on_error is veto",
                                     fault.message
@@ -287,7 +424,7 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 }
             };
             if let Some(e) = entry {
-                results.insert(c.name.clone(), e);
+                results.insert(c.name.to_string(), e);
             }
         }
         if vetoed {
@@ -309,12 +446,11 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
                 score += r.contribution;
             }
         }
-        let precision = bundle
-            .criteria
+        let precision = criteria
             .iter()
-            .find_map(|c| results.get(&c.name).and_then(|r| r.precision));
+            .find_map(|c| results.get(c.name).and_then(|r| r.precision));
         ranking.push((
-            model,
+            *model,
             Ranked {
                 rank: 0,
                 model: id.clone(),
@@ -329,7 +465,7 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
     ranking.sort_by(|(ma, a), (mb, b)| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| tie_break(&bundle.manifest.combine.tie_break, &ma.0.model, &mb.0.model))
+            .then_with(|| tie_break_order(tie_break, ma, mb))
     });
     let scores: Vec<f64> = ranking.iter().map(|(_, r)| r.score).collect();
     let mut ranking: Vec<Ranked> = ranking.into_iter().map(|(_, r)| r).collect();
@@ -345,45 +481,13 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
     } else {
         Outcome::Chosen
     };
-    let chosen = ranking.first().map(|r| r.model.clone());
-    let decision = Decision {
-        decision_id: uuid::Uuid::now_v7().to_string(),
-        created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-        bundle: BundleRef {
-            name: bundle.manifest.name.clone(),
-            version: bundle.manifest.version.clone(),
-            hash: bundle.hash.clone(),
-        },
-        catalog_hash: bundle.catalog_hash.clone(),
-        task_hash: task_hash(&task),
-        task,
+    Combined {
         outcome,
-        chosen,
-        criteria: bundle
-            .criteria
-            .iter()
-            .zip(&weights)
-            .map(|(c, &weight)| CriterionWeight {
-                name: c.name.clone(),
-                weight,
-            })
-            .collect(),
+        chosen: ranking.first().map(|r| r.model.clone()),
         ranking,
         rejected,
         errors,
-    };
-    tracing::info!(
-        decision_id = %decision.decision_id,
-        bundle = %decision.bundle.hash,
-        task = %decision.task_hash,
-        chosen = decision.chosen.as_deref().unwrap_or("-"),
-        outcome = ?decision.outcome,
-        models = bundle.models().len(),
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "decision"
-    );
-    Ok(decision)
+    }
 }
 
 fn effective_weights(bundle: &Bundle, task: &Task) -> Result<Vec<f64>, DecideError> {
@@ -413,7 +517,11 @@ fn effective_weights(bundle: &Bundle, task: &Task) -> Result<Vec<f64>, DecideErr
         .collect())
 }
 
-fn tie_break(keys: &[TieBreak], a: &crate::catalog::Model, b: &crate::catalog::Model) -> Ordering {
+fn tie_break_order(
+    keys: &[TieBreak],
+    a: &crate::catalog::Model,
+    b: &crate::catalog::Model,
+) -> Ordering {
     keys.iter()
         .map(|k| match k {
             TieBreak::ParametersM => a.parameters_m.total_cmp(&b.parameters_m),
@@ -422,4 +530,95 @@ fn tie_break(keys: &[TieBreak], a: &crate::catalog::Model, b: &crate::catalog::M
         })
         .find(|o| o.is_ne())
         .unwrap_or_else(|| a.id.cmp(&b.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Model;
+
+    fn model(id: &str, params: f64) -> Model {
+        serde_yaml::from_str(&format!(
+            "{{id: {id}, name: x, family: encoder, parameters_m: {params}, layers: 1, \
+             hidden_size: 8, attention_heads: 1, tasks: [fill-mask], sources: [x]}}"
+        ))
+        .unwrap()
+    }
+
+    fn score(x: f64) -> Result<Verdict, ScriptFault> {
+        Ok(Verdict::Score {
+            value: x,
+            reason: format!("{x}"),
+            precision: None,
+        })
+    }
+
+    fn info(name: &str, weight: f64, on_error: OnError) -> CriterionInfo<'_> {
+        CriterionInfo {
+            name,
+            weight,
+            on_error,
+            script: name,
+        }
+    }
+
+    /// Combination by hand, no scripts: a veto removes a model; an abstention spreads its
+    /// weight; a fault follows `on_error`; equal scores go to the smaller model.
+    #[test]
+    fn combine_by_hand() {
+        let (a, b, c, d) = (
+            model("a", 10.0),
+            model("b", 20.0),
+            model("c", 30.0),
+            model("d", 5.0),
+        );
+        let models = [&a, &b, &c, &d];
+        let criteria = [
+            info("x", 1.0, OnError::Abstain),
+            info("y", 3.0, OnError::Abstain),
+        ];
+        let fault = ScriptFault {
+            message: "boom".into(),
+            line: 2,
+            column: 3,
+        };
+        let verdicts = vec![
+            vec![score(1.0), score(0.5)],
+            vec![
+                score(0.0),
+                Ok(Verdict::Veto {
+                    reason: "no".into(),
+                }),
+            ],
+            vec![Ok(Verdict::Abstain { reason: "-".into() }), score(0.625)],
+            vec![Err(fault), score(0.625)],
+        ];
+        let out = combine(&models, &criteria, verdicts, &[TieBreak::ParametersM]);
+        assert_eq!(out.outcome, Outcome::Chosen);
+        // a: (1·1 + 3·0.5) / 4 = 0.625; c: abstained x, so 0.625; d: x failed (abstain), 0.625.
+        let order: Vec<&str> = out.ranking.iter().map(|r| r.model.as_str()).collect();
+        assert_eq!(order, ["d", "a", "c"], "ties by parameters_m");
+        assert!(out.ranking.iter().all(|r| (r.score - 0.625).abs() < 1e-12));
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!(out.rejected[0].model, "b");
+        assert_eq!(out.errors.len(), 1);
+        assert_eq!(out.errors[0].at, "x:2:3");
+        assert_eq!(out.ranking[0].margin, Some(0.0));
+        // With on_error = fail, the same fault fails the decision.
+        let criteria = [
+            info("x", 1.0, OnError::Fail),
+            info("y", 3.0, OnError::Abstain),
+        ];
+        let verdicts = vec![vec![
+            Err(ScriptFault {
+                message: "boom".into(),
+                line: 1,
+                column: 1,
+            }),
+            score(1.0),
+        ]];
+        let out = combine(&[&a], &criteria, verdicts, &[]);
+        assert_eq!(out.outcome, Outcome::Failed);
+        assert!(out.ranking.is_empty() && out.chosen.is_none());
+    }
 }

@@ -1,4 +1,4 @@
-//! The decision log: one JSON line per decision, chained by hashes (DESIGN invariant 5).
+//! The decision log: one JSON line per decision, chained by hashes (ARCHITECTURE.md, invariants on the log).
 //!
 //! Each line is a [`Record`]: a sequence number, the previous record's hash, the decision, and
 //! the record's own hash — SHA-256 over its canonical JSON (keys sorted, no whitespace) without

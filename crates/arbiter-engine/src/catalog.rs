@@ -1,4 +1,4 @@
-//! The catalog: the models an organisation allows, with their facts and sources (DESIGN §3).
+//! The catalog: the models an organisation allows, with their facts and sources.
 //!
 //! `schemas/catalog.schema.json` is generated from these types. Beyond the schema,
 //! [`Catalog::check`] enforces what a schema cannot say: unique ids, an attention width that

@@ -1,6 +1,5 @@
 //! Counterfactuals: for each task field, the nearest value that would change the choice, and
-//! what would be chosen then ("with 445 MB, google-bert/bert-base-uncased") — ANCHORS, "where
-//! Model Arbiter leads", 5.
+//! what would be chosen then ("with 445 MB, google-bert/bert-base-uncased").
 //!
 //! Budgets only matter where they cross a model's estimate, so their candidate values are the
 //! estimates themselves (just above and just below); other fields try a short list of plausible

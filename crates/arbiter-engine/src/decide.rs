@@ -1,5 +1,5 @@
 //! Evaluation and combination: every criterion judges every model, the verdicts become a
-//! ranked, explained decision (DESIGN §6).
+//! ranked, explained decision.
 //!
 //! Vetoes come first: a vetoed model is out, with every veto's reason. The others are ranked by
 //! Σ wᵢ·sᵢ / Σ wᵢ over the criteria that answered (an abstaining criterion's weight is spread over

@@ -1,5 +1,5 @@
 //! The sandboxed Rhai host: one frozen engine per bundle, the values scripts see, and the
-//! helpers they may call (DESIGN §5).
+//! helpers they may call.
 //!
 //! Sandbox: `import` is compiled out (`no_module`), `eval` is disabled, Rhai has no file or
 //! network access, and every limit is set explicitly (debug and release builds of Rhai default

@@ -3,7 +3,7 @@
 //! Each stage reports everything it finds at once: a YAML or JSON syntax error with its line and
 //! column; otherwise every schema violation with its JSON pointer (and line, where it can be
 //! found); otherwise every semantic problem. Only a document that passed all of them becomes an
-//! engine type (DESIGN invariant 1).
+//! engine type (ARCHITECTURE.md, first invariant).
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
 //! Weight sensitivity: how far each criterion's weight may move, the others fixed, before the
-//! chosen model changes (ANCHORS, "where Model Arbiter leads", 6).
+//! chosen model changes.
 //!
 //! It needs no script call: vetoes do not depend on weights, and a decision records every
 //! criterion's score for every ranked model, so each model's score is a function of one weight

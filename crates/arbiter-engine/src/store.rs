@@ -1,4 +1,4 @@
-//! The bundle store: the active bundle, swapped atomically, all or nothing (DESIGN §7, 2–3).
+//! The bundle store: the active bundle, swapped atomically, all or nothing (ARCHITECTURE.md, invariant "reload is all or nothing").
 //!
 //! `reload` reads the folder whole, skips the work when the content hash is unchanged, loads
 //! and checks manifest, catalog and scripts, runs the bundle's golden cases, and only then

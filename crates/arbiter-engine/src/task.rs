@@ -1,4 +1,4 @@
-//! The task description: what the user wants a model for (DESIGN §2).
+//! The task description: what the user wants a model for.
 //!
 //! These types are the one definition of the task format: `schemas/task.schema.json` is generated
 //! from them, and a task only becomes a [`Task`] after its raw value passed that schema

@@ -1,4 +1,4 @@
-//! Properties of the combination (DESIGN §6): scores in [0, 1], scaling every weight changes
+//! Properties of the combination: scores in [0, 1], scaling every weight changes
 //! nothing, a zero weight has no influence, the order of criteria does not matter, abstentions
 //! renormalise, ties are broken deterministically, per-task weights only where allowed.
 

@@ -1,4 +1,4 @@
-//! Bundles: the manifest, the catalog and the criterion scripts, loaded and checked as one
+//! Bundles: the manifest, the catalog and the criterion scripts, loaded and checked as one.
 //!
 //! A bundle is read into memory whole ([`Files`]) — from a folder or from the copy embedded in
 //! the binary — and hashed from those bytes, so the hash names exactly what was evaluated. Then

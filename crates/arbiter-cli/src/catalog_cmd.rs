@@ -17,7 +17,7 @@ pub enum CatalogCommand {
         long_about = "Build catalog entries from Hugging Face model folders you already have.\n\n\
             Each PATH is a model folder holding config.json (and usually the model card \
             README.md), or a Hugging Face cache entry models--org--name (its refs/main revision, \
-            else its newest snapshot) or one of its snapshots/<revision> folders. The \
+            else its only snapshot; several and no refs/main is an error) or one of its snapshots/<revision> folders. The \
             architecture comes from config.json; languages, licence, task, domain and \
             benchmarks (model-index) from the card's front matter; the parameter count from \
             model.safetensors.index.json, else the safetensors headers (only the header is \

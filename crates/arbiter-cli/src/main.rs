@@ -39,7 +39,7 @@ pub mod exit {
     about = "Choose a pre-trained model for an ML task by your organisation's rules, and show why.",
     long_about = "Choose a pre-trained model for an ML task by your organisation's rules, and show why.\n\n\
         A task (YAML or JSON) is checked against its schema, then one Rhai script per criterion \
-        (task type, data volume, resources, domain, language, benchmarks) judges every model of \
+        (task type, data volume, resources, domain, language, benchmarks, licence) judges every model of \
         the catalog; the weighted verdicts give a ranked, explained choice.",
     after_help = "Examples:\n  \
         arbiter select examples/tasks/chinese-sentiment-cpu.yaml --explain\n  \

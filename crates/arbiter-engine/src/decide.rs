@@ -229,12 +229,51 @@ pub fn task_hash(task: &Task) -> String {
     crate::hash::sha256(&serde_json::to_vec(task).unwrap_or_default())
 }
 
-/// Decides on a task with a bundle. The bundle is a snapshot: nothing else is read.
-///
-/// [`evaluate`] (every criterion on every model, in parallel), then [`combine`] (pure), then the
-/// record's envelope: hashes, the criteria and weights used, a decision id and a time stamp.
+/// The envelope a recorded decision carries: its id and when it was made. Stamped at the edge
+/// that records the decision; the rest of a decision depends on the task and bundle alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// Unique id (UUID v7: time-ordered).
+    pub decision_id: String,
+    /// When (RFC 3339, UTC, milliseconds).
+    pub created_at: String,
+}
+
+impl Stamp {
+    /// A fresh id and the current time.
+    pub fn now() -> Stamp {
+        Stamp {
+            decision_id: uuid::Uuid::now_v7().to_string(),
+            created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        }
+    }
+}
+
+/// Decides on a task with a bundle and stamps the decision now: [`decide_stamped`] with
+/// [`Stamp::now`], traced.
 pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
     let started = Instant::now();
+    let decision = decide_stamped(bundle, task, Stamp::now())?;
+    tracing::info!(
+        decision_id = %decision.decision_id,
+        bundle = %decision.bundle.hash,
+        task = %decision.task_hash,
+        chosen = decision.chosen.as_deref().unwrap_or("-"),
+        outcome = ?decision.outcome,
+        models = bundle.models().len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "decision"
+    );
+    Ok(decision)
+}
+
+/// Decides on a task with a bundle, under a given stamp. The bundle is a snapshot: nothing else
+/// is read, and no clock or randomness is used, so the same task, bundle and stamp give the
+/// same decision, field for field.
+///
+/// [`evaluate`] (every criterion on every model, in parallel), then [`combine`] (pure), then the
+/// record's envelope: hashes, the criteria and weights used, and the stamp.
+pub fn decide_stamped(bundle: &Bundle, task: Task, stamp: Stamp) -> Result<Decision, DecideError> {
     let task = task.normalised();
     let weights = effective_weights(bundle, &task)?;
     let verdicts = evaluate(bundle, &task);
@@ -257,8 +296,8 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
         &bundle.manifest.combine.tie_break,
     );
     let decision = Decision {
-        decision_id: uuid::Uuid::now_v7().to_string(),
-        created_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
+        decision_id: stamp.decision_id,
+        created_at: stamp.created_at,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
         bundle: BundleRef {
             name: bundle.manifest.name.clone(),
@@ -281,16 +320,6 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
         rejected: combined.rejected,
         errors: combined.errors,
     };
-    tracing::info!(
-        decision_id = %decision.decision_id,
-        bundle = %decision.bundle.hash,
-        task = %decision.task_hash,
-        chosen = decision.chosen.as_deref().unwrap_or("-"),
-        outcome = ?decision.outcome,
-        models = bundle.models().len(),
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "decision"
-    );
     Ok(decision)
 }
 
@@ -560,6 +589,24 @@ mod tests {
             on_error,
             script: name,
         }
+    }
+
+    /// The same task, bundle and stamp give the same decision, field for field.
+    #[test]
+    fn decide_stamped_is_deterministic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let bundle = Bundle::load(&dir, None).unwrap();
+        let task =
+            crate::load::load_task(&dir.join("../examples/tasks/chinese-sentiment-cpu.yaml"))
+                .unwrap();
+        let stamp = Stamp {
+            decision_id: "0".into(),
+            created_at: "2026-12-03T00:00:00.000Z".into(),
+        };
+        let a = decide_stamped(&bundle, task.clone(), stamp.clone()).unwrap();
+        let b = decide_stamped(&bundle, task, stamp).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.decision_id, "0");
     }
 
     /// Combination by hand, no scripts: a veto removes a model; an abstention spreads its

@@ -3,6 +3,9 @@
 //!
 //! An edge `a → b` is any `crate::b` path in `src/a.rs` outside comments (`use` lines and
 //! inline paths alike), test modules included: a loop through a test is still a loop to read.
+//! A directory module `src/a/` (`mod.rs` and its submodules) is one module `a`: its edges are
+//! the union over every `.rs` file under it, less its own `crate::a` paths (and `super::`
+//! paths, which stay inside it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
@@ -17,39 +20,63 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        if name == "lib" || path.extension().and_then(|e| e.to_str()) != Some("rs") {
+        let files = if path.is_dir() {
+            rust_files(&path)
+        } else if name != "lib" && path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            vec![path.clone()]
+        } else {
             continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
+        };
         let mut deps = BTreeSet::new();
-        for line in text.lines() {
-            let code = line.split("//").next().unwrap_or("");
-            let mut rest = code;
-            while let Some(i) = rest.find("crate::") {
-                rest = &rest[i + "crate::".len()..];
-                let dep: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !dep.is_empty() && dep != name {
-                    deps.insert(dep);
-                }
-            }
-            // `use crate::{a, b}` groups.
-            if let Some(group) = code.trim().strip_prefix("use crate::{") {
-                for dep in group
-                    .split([',', '}', ' '])
-                    .map(|d| d.split("::").next().unwrap_or(""))
-                {
-                    if !dep.is_empty() && dep != name {
-                        deps.insert(dep.to_string());
-                    }
-                }
-            }
+        for file in &files {
+            dependencies(&std::fs::read_to_string(file).unwrap(), name, &mut deps);
         }
         modules.insert(name.to_string(), deps);
     }
     modules
+}
+
+/// The `.rs` files under a directory module, at any depth.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().and_then(|e| e.to_str()) == Some("rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Adds the modules `text` (a file of module `name`) names by `crate::` paths to `deps`.
+fn dependencies(text: &str, name: &str, deps: &mut BTreeSet<String>) {
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            let dep: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !dep.is_empty() && dep != name {
+                deps.insert(dep);
+            }
+        }
+        // `use crate::{a, b}` groups.
+        if let Some(group) = code.trim().strip_prefix("use crate::{") {
+            for dep in group
+                .split([',', '}', ' ', ';'])
+                .map(|d| d.split("::").next().unwrap_or(""))
+            {
+                if !dep.is_empty() && dep != name {
+                    deps.insert(dep.to_string());
+                }
+            }
+        }
+    }
 }
 
 /// A cycle through `start`, if any, by depth-first search.
@@ -124,4 +151,28 @@ fn architecture_states_this_graph() {
             "ARCHITECTURE.md should state the module graph line\n{line}"
         );
     }
+}
+
+/// A directory module is one node: the union of its files' edges, without its own name.
+#[test]
+fn a_directory_module_is_one_module() {
+    let mut deps = BTreeSet::new();
+    dependencies(
+        "use crate::catalog::Model;\nuse super::Notice;",
+        "hf",
+        &mut deps,
+    );
+    dependencies(
+        "use crate::{lang, hf::Notice};\nlet x = crate::hf::import;",
+        "hf",
+        &mut deps,
+    );
+    assert_eq!(
+        deps,
+        BTreeSet::from(["catalog".to_string(), "lang".to_string()])
+    );
+    let g = graph();
+    let hf = g.get("hf").expect("src/hf/ is read as the module hf");
+    assert!(hf.contains("params") && !hf.contains("hf"), "{hf:?}");
+    assert!(!g.contains_key("mod"), "mod.rs is not a module of its own");
 }

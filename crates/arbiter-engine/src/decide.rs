@@ -596,9 +596,10 @@ mod tests {
     fn decide_stamped_is_deterministic() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
         let bundle = Bundle::load(&dir, None).unwrap();
-        let task =
-            crate::load::load_task(&dir.join("../examples/tasks/chinese-sentiment-cpu.yaml"))
+        let text =
+            std::fs::read_to_string(dir.join("../examples/tasks/chinese-sentiment-cpu.yaml"))
                 .unwrap();
+        let task: Task = serde_yaml::from_str(&text).unwrap();
         let stamp = Stamp {
             decision_id: "0".into(),
             created_at: "2026-12-03T00:00:00.000Z".into(),

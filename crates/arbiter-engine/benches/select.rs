@@ -2,8 +2,9 @@
 //!
 //! Measured, each as one complete decision:
 //!
-//! - `select/default-catalog/scripted`: [`arbiter_engine::decide`] with the default bundle
-//!   (`policies/`, its catalog as it stands) on `examples/tasks/chinese-sentiment-cpu.yaml`;
+//! - `select/default-catalog/scripted`: [`arbiter_engine::decide`] with the default bundle (its
+//!   frozen copy, `benches/policies/`, below; the live catalog) on
+//!   `examples/tasks/chinese-sentiment-cpu.yaml`;
 //! - `select/synthetic-10k/scripted`: the same bundle with its catalog replaced by 10 000
 //!   deterministic variants of the default models, on an English text-classification task on
 //!   cloud-gpu without budgets (so most models survive the vetoes and are ranked);
@@ -27,9 +28,12 @@
 //! with and without a stated direction); on the synthetic catalog for the two timed tasks and a
 //! generation task. Compared: the chosen model, every veto (model, criterion and reason), the
 //! ranking order, every score and contribution to 1e-9, every weight, status, reason string and
-//! precision (per criterion and per ranked model). A disagreement panics, so the bench fails —
-//! which is also what happens when a script in `policies/criteria/` changes: mirror the change
-//! here. `cargo test -p arbiter-engine --bench select` runs the check alone (criterion's test
+//! precision (per criterion and per ranked model). A disagreement panics, so the bench fails.
+//!
+//! The scripted side runs a FROZEN COPY of the default bundle, `benches/policies/` (bundle.toml
+//! and the criteria copied from `policies/`; the catalog is a symbolic link to the live one), so
+//! editing `policies/` never requires editing Rust — the golden cases guard the live policy. To
+//! measure a changed policy, copy its files into `benches/policies/` and mirror the change here. `cargo test -p arbiter-engine --bench select` runs the check alone (criterion's test
 //! mode runs each timed function once).
 //!
 //! Run it with `cargo bench -p arbiter-engine --bench select` (under a minute on two cores once
@@ -270,8 +274,10 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The bench's frozen copy of the default bundle (`benches/policies/`: bundle.toml and the
+/// criteria copied from `policies/`, the catalog a symbolic link to the live one).
 fn policies() -> PathBuf {
-    repo().join("policies")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/policies")
 }
 
 // ---------------------------------------------------------------------------------------------

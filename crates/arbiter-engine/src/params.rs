@@ -104,27 +104,33 @@ pub struct EncoderShape {
     pub relative_bias: u32,
 }
 
+/// Token, position and token-type embeddings of width `E` and their layer norm:
+/// `(V + P + T)·E + 2E`, from `[V, P, T, E]`.
+fn embedding_terms(terms: &mut Terms, [vocab, positions, types, width]: [u32; 4]) {
+    let (v, p, t, e) = (w(vocab), w(positions), w(types), w(width));
+    terms.add(
+        format!("embeddings ({vocab} + {positions} + {types})×{width} + 2×{width}"),
+        (v + p + t) * e + 2 * e,
+    );
+}
+
+/// One BERT layer: Q, K, V, output `4d² + 4d`, a norm `2d`, the feed-forward network
+/// `d·f + f + f·d + d`, a norm `2d`.
+fn bert_layer(d: u128, f: u128) -> u128 {
+    4 * d * d + 4 * d + 2 * d + 2 * d * f + f + d + 2 * d
+}
+
 /// Parameters of a BERT-like encoder:
 ///
 /// embeddings `(V + P + T)·E + 2E` (+ `E·d + d` when factorised), per layer
 /// `4d² + 4d` (Q, K, V, output) `+ 2d` (norm) `+ d·f + f + f·d + d` (feed-forward) `+ 2d`
 /// (norm), a pooler `d² + d` where the base model has one, and a relative-attention bias table.
 pub fn encoder(s: &EncoderShape) -> ParameterCount {
-    let (v, p, t, e, d, f) = (
-        w(s.vocab),
-        w(s.positions),
-        w(s.token_types),
-        w(s.embedding),
-        w(s.hidden),
-        w(s.ffn),
-    );
+    let (e, d, f) = (w(s.embedding), w(s.hidden), w(s.ffn));
     let mut terms = Terms::default();
-    terms.add(
-        format!(
-            "embeddings ({} + {} + {})×{} + 2×{}",
-            s.vocab, s.positions, s.token_types, s.embedding, s.embedding
-        ),
-        (v + p + t) * e + 2 * e,
+    embedding_terms(
+        &mut terms,
+        [s.vocab, s.positions, s.token_types, s.embedding],
     );
     if e != d {
         terms.add(
@@ -135,7 +141,7 @@ pub fn encoder(s: &EncoderShape) -> ParameterCount {
             e * d + d,
         );
     }
-    let layer = 4 * d * d + 4 * d + 2 * d + 2 * d * f + f + d + 2 * d;
+    let layer = bert_layer(d, f);
     terms.add(
         format!(
             "{} layers × (4×{d}² + 4×{d} + 2×{d}×{f} + {f} + 5×{d} = {})",
@@ -182,21 +188,11 @@ pub struct DebertaV2Shape {
 /// embeddings `R·d` (+ `2d` norm), per layer the BERT layer (+ `d² + d` per position projection
 /// when keys are not shared).
 pub fn deberta_v2(s: &DebertaV2Shape) -> ParameterCount {
-    let (v, p, t, e, d, f) = (
-        w(s.vocab),
-        w(s.positions),
-        w(s.token_types),
-        w(s.embedding),
-        w(s.hidden),
-        w(s.ffn),
-    );
+    let (e, d, f) = (w(s.embedding), w(s.hidden), w(s.ffn));
     let mut terms = Terms::default();
-    terms.add(
-        format!(
-            "embeddings ({} + {} + {})×{} + 2×{}",
-            s.vocab, s.positions, s.token_types, s.embedding, s.embedding
-        ),
-        (v + p + t) * e + 2 * e,
+    embedding_terms(
+        &mut terms,
+        [s.vocab, s.positions, s.token_types, s.embedding],
     );
     if e != d {
         terms.add(
@@ -212,7 +208,7 @@ pub fn deberta_v2(s: &DebertaV2Shape) -> ParameterCount {
         terms.add("relative embedding norm", 2 * d);
     }
     let projections = w(s.position_projections) * (d * d + d);
-    let layer = 4 * d * d + 4 * d + 2 * d + 2 * d * f + f + d + 2 * d + projections;
+    let layer = bert_layer(d, f) + projections;
     terms.add(
         format!("{} layers × {}", s.layers, group(layer)),
         w(s.layers) * layer,

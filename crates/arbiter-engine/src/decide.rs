@@ -110,6 +110,17 @@ pub enum Outcome {
     Failed,
 }
 
+impl Outcome {
+    /// The wire name (`chosen`, `all-vetoed`, `failed`), as the decision record spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Chosen => "chosen",
+            Outcome::AllVetoed => "all-vetoed",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
 /// A criterion and the weight it had in this decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -222,6 +233,17 @@ pub enum DecideError {
         /// The bundle's criteria.
         known: String,
     },
+}
+
+impl DecideError {
+    /// The JSON pointer into the task of the field at fault.
+    pub fn pointer(&self) -> &'static str {
+        match self {
+            DecideError::TaskWeightsNotAllowed { .. } | DecideError::UnknownCriterion { .. } => {
+                "/weights"
+            }
+        }
+    }
 }
 
 /// The canonical hash of a task: SHA-256 of its normalised JSON.
@@ -608,6 +630,14 @@ mod tests {
         let b = decide_stamped(&bundle, task, stamp).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.decision_id, "0");
+    }
+
+    /// Outcome names are the wire's, as serde writes them.
+    #[test]
+    fn outcome_names_are_the_wire_names() {
+        for o in [Outcome::Chosen, Outcome::AllVetoed, Outcome::Failed] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
     }
 
     /// Combination by hand, no scripts: a veto removes a model; an abstention spreads its

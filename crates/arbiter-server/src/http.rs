@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arbiter_audit::AuditTrail;
-use arbiter_engine::decide::{DecideError, Outcome};
+use arbiter_engine::decide::Outcome;
 use arbiter_engine::load::{self, LoadError, Syntax};
 use arbiter_engine::store::BundleStore;
 use arbiter_engine::{Decision, Diagnostic, SchemaKind, decide};
@@ -270,14 +270,7 @@ async fn select(
         };
         let d = match decide(&bundle, task) {
             Ok(d) => d,
-            Err(e) => {
-                let path = match e {
-                    DecideError::TaskWeightsNotAllowed { .. }
-                    | DecideError::UnknownCriterion { .. } => "/weights",
-                    _ => "",
-                };
-                return Job::Invalid(vec![Diagnostic::new(path, e.to_string())]);
-            }
+            Err(e) => return Job::Invalid(vec![Diagnostic::new(e.pointer(), e.to_string())]),
         };
         if let Some(trail) = &worker_state.trail
             && let Err(e) = trail.record(&bundle, &d)
@@ -318,12 +311,9 @@ async fn select(
     for err in &d.errors {
         state.metrics.script_error(&err.criterion);
     }
-    let outcome = match d.outcome {
-        Outcome::Chosen => "chosen",
-        Outcome::AllVetoed => "all_vetoed",
-        Outcome::Failed => "failed",
-    };
-    state.metrics.decision(outcome, started.elapsed());
+    state
+        .metrics
+        .decision(d.outcome.as_str(), started.elapsed());
     if let Some(n) = q.top {
         d.ranking.truncate(n);
     }

@@ -135,6 +135,17 @@ resources:
   output_tokens: 256
   precisions: [bf16, int8, int4]
 ",
+    // A memory budget above what the device holds: the reason says the device bounds it.
+    "
+name: budget above the device (check)
+task: text-generation
+languages: [en]
+data:
+  labeled_examples: 0
+resources:
+  deployment: cloud-gpu
+  max_memory_mb: 24000
+",
     // Long French generation on a GPU: context-limit vetoes, large data, two precisions.
     "
 name: long French drafting (check)
@@ -1028,6 +1039,14 @@ fn resources(p: &Prepared, m: &NativeModel) -> Verdict {
         )
     } else {
         why
+    };
+    let why = match r.max_memory_mb {
+        Some(budget) if budget > device_mb => format!(
+            "{why} (the task's {} MB budget is more than a {device} device's {} MB: the device bounds it; set [devices.{device}] in bundle.toml to your hardware)",
+            fmt(budget),
+            fmt(device_mb)
+        ),
+        _ => why,
     };
     score_at(s, why, c.precision)
 }

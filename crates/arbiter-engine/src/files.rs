@@ -120,13 +120,13 @@ impl Files {
 
     /// The content hash: SHA-256 over every (path, length, bytes) in path order.
     pub fn hash(&self) -> String {
-        let mut parts: Vec<Vec<u8>> = Vec::with_capacity(self.0.len() * 4);
+        let mut h = crate::hash::Hasher::default();
         for (path, bytes) in &self.0 {
-            parts.push(path.as_bytes().to_vec());
-            parts.push(vec![0]);
-            parts.push((bytes.len() as u64).to_le_bytes().to_vec());
-            parts.push(bytes.clone());
+            h.update(path.as_bytes());
+            h.update(&[0]);
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
         }
-        crate::hash::sha256_parts(parts.iter().map(Vec::as_slice))
+        h.finish()
     }
 }

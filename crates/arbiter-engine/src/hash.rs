@@ -13,13 +13,20 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{}", hex(&Sha256::digest(bytes)))
 }
 
-/// SHA-256 of several parts fed in turn, as `sha256:<hex>`.
-pub fn sha256_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update(p);
+/// SHA-256 over parts fed in turn, finished as `sha256:<hex>`.
+#[derive(Debug, Default, Clone)]
+pub struct Hasher(Sha256);
+
+impl Hasher {
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
-    format!("sha256:{}", hex(&h.finalize()))
+
+    /// The hash of everything fed, as `sha256:<hex>`.
+    pub fn finish(self) -> String {
+        format!("sha256:{}", hex(&self.0.finalize()))
+    }
 }
 
 #[cfg(test)]
@@ -33,6 +40,9 @@ mod tests {
             sha256(b"abc"),
             "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(sha256_parts([b"a".as_slice(), b"bc"]), sha256(b"abc"));
+        let mut h = Hasher::default();
+        h.update(b"a");
+        h.update(b"bc");
+        assert_eq!(h.finish(), sha256(b"abc"));
     }
 }

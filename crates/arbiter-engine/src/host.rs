@@ -12,7 +12,7 @@
 //! load (models) or per decision (the task), so a call converts nothing.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +22,7 @@ use rhai::{
 
 use crate::catalog::{Catalog, Model};
 use crate::cost::{self, CallCost, DeviceProfile, Precision};
+use crate::lang;
 use crate::manifest::Limits;
 use crate::task::{Deployment, Task};
 
@@ -56,6 +57,12 @@ pub struct ModelData {
     /// The catalog entry.
     pub model: Model,
     languages: Array,
+    /// Every code the model covers, with macrolanguage equivalents (`arb` and `ar`).
+    covered: HashSet<String>,
+    translates_from: Array,
+    translates_into: Array,
+    context_limit: Dynamic,
+    context_basis: Dynamic,
     tasks: Array,
     objectives: Array,
     /// Benchmark scores by key, and min–max normalised across the catalog.
@@ -73,6 +80,7 @@ pub struct TaskData {
     /// The normalised task.
     pub task: Task,
     languages: Array,
+    source_languages: Array,
     precisions: Array,
     benchmarks: Map,
 }
@@ -111,9 +119,11 @@ impl TaskView {
             .iter()
             .map(|(k, w)| (k.as_str().into(), Dynamic::from_float(w.0)))
             .collect();
+        let source_languages = strings(task.source_languages.iter().map(|l| l.as_str()));
         TaskView(Arc::new(TaskData {
             task,
             languages,
+            source_languages,
             precisions,
             benchmarks,
         }))
@@ -154,8 +164,20 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
                 }
                 normalised.insert(k.as_str().to_string(), x);
             }
+            let context = m.context_limit();
             ModelView(Arc::new(ModelData {
                 languages: strings(m.languages.iter().map(|l| l.as_str())),
+                covered: m
+                    .languages
+                    .iter()
+                    .flat_map(|l| lang::equivalents(l.as_str()))
+                    .map(str::to_string)
+                    .collect(),
+                translates_from: strings(m.translates_from.iter().map(|l| l.as_str())),
+                translates_into: strings(m.translates_into.iter().map(|l| l.as_str())),
+                context_limit: opt_int(context.as_ref().map(|c| c.0)),
+                context_basis: context
+                    .map_or(Dynamic::UNIT, |c| Dynamic::from(ImmutableString::from(c.1))),
                 tasks: strings(m.tasks.iter().map(String::as_str)),
                 objectives: strings(m.objectives.iter().map(String::as_str)),
                 benchmarks,
@@ -328,7 +350,7 @@ fn register_task(engine: &mut Engine) {
     ));
     engine.register_get("precisions", |v: &mut TaskView| v.0.precisions.clone());
     engine.register_get("source_languages", |v: &mut TaskView| {
-        strings(v.0.task.source_languages.iter().map(|l| l.as_str()))
+        v.0.source_languages.clone()
     });
     engine.register_get("languages", |v: &mut TaskView| v.0.languages.clone());
     engine.register_get("benchmarks", |v: &mut TaskView| v.0.benchmarks.clone());
@@ -379,12 +401,12 @@ fn register_model(engine: &mut Engine) {
         Dynamic::from(ImmutableString::from(p.as_str()))
     }));
     get!("context_length", |m| opt_int(m.context_length));
-    get!("context_limit", |m| opt_int(m.context_limit().map(|c| c.0)));
-    get!("context_basis", |m| m
-        .context_limit()
-        .map_or(Dynamic::UNIT, |c| Dynamic::from(
-            ImmutableString::from(c.1)
-        )));
+    engine.register_get("context_limit", |v: &mut ModelView| {
+        v.0.context_limit.clone()
+    });
+    engine.register_get("context_basis", |v: &mut ModelView| {
+        v.0.context_basis.clone()
+    });
     get!("instruction_tuned", |m| m.instruction_tuned);
     get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
     get!("language_count", |m| i64::try_from(m.languages.len())
@@ -394,13 +416,13 @@ fn register_model(engine: &mut Engine) {
     engine.register_get("objectives", |v: &mut ModelView| v.0.objectives.clone());
     engine.register_get("benchmarks", |v: &mut ModelView| v.0.benchmarks.clone());
     engine.register_fn("covers", |v: &mut ModelView, code: &str| {
-        v.0.model.covers(code)
+        v.0.covered.contains(code)
     });
     engine.register_get("translates_from", |v: &mut ModelView| {
-        strings(v.0.model.translates_from.iter().map(|l| l.as_str()))
+        v.0.translates_from.clone()
     });
     engine.register_get("translates_into", |v: &mut ModelView| {
-        strings(v.0.model.translates_into.iter().map(|l| l.as_str()))
+        v.0.translates_into.clone()
     });
     engine.register_fn("translates", |v: &mut ModelView, from: &str, to: &str| {
         v.0.model.translates(from, to)
@@ -464,16 +486,30 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             ))
         },
     );
+    fn memory(
+        ctx: &NativeCallContext,
+        m: &ModelView,
+        precision: &str,
+        (n, out, batch): (i64, i64, i64),
+    ) -> Result<f64, Box<EvalAltResult>> {
+        let out = u32::try_from(out).map_err(|_| {
+            runtime_error(
+                format!("output tokens must be a non-negative integer, got {out}"),
+                ctx.call_position(),
+            )
+        })?;
+        Ok(cost::estimate_memory_mb(
+            &m.0.model,
+            parse_precision(ctx, precision)?,
+            tokens(ctx, "seq_len", n)?,
+            out,
+            tokens(ctx, "batch", batch)?,
+        ))
+    }
     engine.register_fn(
         "estimate_memory_mb",
         |ctx: NativeCallContext, m: &mut ModelView, precision: &str, n: i64, batch: i64| {
-            Ok::<_, Box<EvalAltResult>>(cost::estimate_memory_mb(
-                &m.0.model,
-                parse_precision(&ctx, precision)?,
-                tokens(&ctx, "seq_len", n)?,
-                0,
-                tokens(&ctx, "batch", batch)?,
-            ))
+            memory(&ctx, m, precision, (n, 0, batch))
         },
     );
     engine.register_fn(
@@ -483,21 +519,7 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
          precision: &str,
          n: i64,
          out: i64,
-         batch: i64| {
-            let out = u32::try_from(out).map_err(|_| {
-                runtime_error(
-                    format!("output tokens must be a non-negative integer, got {out}"),
-                    ctx.call_position(),
-                )
-            })?;
-            Ok::<_, Box<EvalAltResult>>(cost::estimate_memory_mb(
-                &m.0.model,
-                parse_precision(&ctx, precision)?,
-                tokens(&ctx, "seq_len", n)?,
-                out,
-                tokens(&ctx, "batch", batch)?,
-            ))
-        },
+         batch: i64| memory(&ctx, m, precision, (n, out, batch)),
     );
     let lookup = |devices: &Devices, ctx: &NativeCallContext, deployment: &str| {
         Deployment::ALL

@@ -49,13 +49,25 @@ const STANDARD_MEMBERS: &[(&str, &str)] = &[
     ("zsm", "ms"),
 ];
 
+/// A code and the code it stands for too: a standard member's macrolanguage (`arb` → `ar`) or
+/// a macrolanguage's standard member (`ar` → `arb`).
+pub fn equivalents(code: &str) -> impl Iterator<Item = &str> {
+    let other = STANDARD_MEMBERS.iter().find_map(|&(member, macro_)| {
+        if code == member {
+            Some(macro_)
+        } else if code == macro_ {
+            Some(member)
+        } else {
+            None
+        }
+    });
+    std::iter::once(code).chain(other)
+}
+
 /// Whether a model pre-trained on `have` covers a task in `want`: the same code, or a
 /// macrolanguage and its standard member (`arb` covers `ar`, `ar` covers `arb`).
 pub fn covers(have: &str, want: &str) -> bool {
-    have == want
-        || STANDARD_MEMBERS.iter().any(|&(member, macro_)| {
-            (have, want) == (member, macro_) || (have, want) == (macro_, member)
-        })
+    have == want || equivalents(have).any(|c| c == want)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub use crate::manifest::{
 use crate::schema::{self, SchemaKind};
 use crate::script;
 pub use crate::script::ScriptFault;
+use crate::span::Span;
 use crate::task::{Deployment, Task};
 
 impl Files {
@@ -54,8 +55,7 @@ impl Files {
         })?;
         std::str::from_utf8(bytes).map_err(|_| BundleError::Script {
             file: format!("{origin}/{path}"),
-            line: 1,
-            column: 1,
+            span: Span::START,
             message: "not valid UTF-8 text".into(),
         })
     }
@@ -109,43 +109,36 @@ pub enum BundleError {
         others: usize,
     },
     /// A script failed to compile, broke the contract, or failed its smoke call.
-    #[error("{file}:{line}:{column}: {message}")]
+    #[error("{file}:{span}: {message}")]
     Script {
         /// The script file.
         file: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
+        /// Where in it.
+        span: Span,
         /// What is wrong.
         message: String,
     },
 }
 
 impl BundleError {
-    /// Where the problem is, as (file, line, column), when known.
-    pub fn location(&self) -> Option<(String, usize, usize)> {
+    /// Where the problem is, as (file, place in it), when known.
+    pub fn location(&self) -> Option<(String, Span)> {
         match self {
-            BundleError::Script {
-                file, line, column, ..
-            } => Some((file.clone(), *line, *column)),
-            BundleError::GoldenCase { file, .. } => Some((file.clone(), 1, 1)),
+            BundleError::Script { file, span, .. } => Some((file.clone(), *span)),
+            BundleError::GoldenCase { file, .. } => Some((file.clone(), Span::START)),
             BundleError::MissingFile { bundle, path, .. } => {
-                Some((format!("{bundle}/{path}"), 1, 1))
+                Some((format!("{bundle}/{path}"), Span::START))
             }
-            BundleError::Document(LoadError::Syntax {
-                origin,
-                line,
-                column,
-                ..
-            }) => Some((origin.clone(), *line, *column)),
+            BundleError::Document(LoadError::Syntax { origin, span, .. }) => {
+                Some((origin.clone(), *span))
+            }
             BundleError::Document(LoadError::Invalid {
                 origin,
                 diagnostics,
                 ..
             }) => diagnostics
                 .first()
-                .map(|d| (origin.clone(), d.line.unwrap_or(1), d.column.unwrap_or(1))),
+                .map(|d| (origin.clone(), d.span.unwrap_or(Span::START))),
             _ => None,
         }
     }
@@ -274,8 +267,7 @@ impl Bundle {
             )?;
             let ast = script::compile(&engine, text).map_err(|f| BundleError::Script {
                 file: file.clone(),
-                line: f.line,
-                column: f.column,
+                span: f.span,
                 message: f.message,
             })?;
             criteria.push(Criterion {
@@ -312,8 +304,7 @@ impl Bundle {
             let file = format!("{}/{}", self.origin, c.script);
             self.call(c, &task, model).map_err(|e| BundleError::Script {
                 file,
-                line: e.line,
-                column: e.column,
+                span: e.span,
                 message: format!(
                     "the smoke call (a fixture English text-classification task, model `{}`) failed: {}",
                     model.0.model.id, e.message
@@ -342,14 +333,10 @@ impl Bundle {
 /// Parses and validates `bundle.toml`: syntax (line and column), schema, then rules the schema
 /// cannot express.
 pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError> {
-    let value: serde_json::Value = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
-        LoadError::Syntax {
-            origin: origin.to_string(),
-            line,
-            column,
-            message: format!("invalid TOML: {}", e.message()),
-        }
+    let value: serde_json::Value = toml::from_str(text).map_err(|e| LoadError::Syntax {
+        origin: origin.to_string(),
+        span: e.span().map_or(Span::START, |s| Span::of_bytes(text, s)),
+        message: format!("invalid TOML: {}", e.message()),
     })?;
     let errors = schema::validate_as::<Manifest>(SchemaKind::Bundle, &value);
     if !errors.is_empty() {
@@ -387,19 +374,6 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError>
         });
     }
     Ok(manifest)
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    // The offset comes from the TOML parser; never slice inside a character.
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -443,13 +417,6 @@ mod tests {
             b.devices[&Deployment::CloudGpu],
             DeviceProfile::default_for(Deployment::CloudGpu)
         );
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("ab\ncd", 0), (1, 1));
-        assert_eq!(line_col("ab\ncd", 4), (2, 2));
-        assert_eq!(line_col("é\nx", 1), (1, 1), "inside a character");
     }
 
     #[test]

@@ -446,7 +446,7 @@ pub fn combine(
                         criterion: c.name.to_string(),
                         model: id.clone(),
                         message: fault.message.clone(),
-                        at: format!("{}:{}:{}", c.script, fault.line, fault.column),
+                        at: format!("{}:{}", c.script, fault.span),
                         on_error: c.on_error.as_str().to_string(),
                     });
                     match c.on_error {
@@ -589,7 +589,7 @@ mod tests {
     use crate::catalog::Model;
 
     fn model(id: &str, params: f64) -> Model {
-        serde_yaml::from_str(&format!(
+        crate::yaml::from_str(&format!(
             "{{id: {id}, name: x, family: encoder, parameters_m: {params}, layers: 1, \
              hidden_size: 8, attention_heads: 1, tasks: [fill-mask], sources: [x]}}"
         ))
@@ -621,7 +621,7 @@ mod tests {
         let text =
             std::fs::read_to_string(dir.join("../examples/tasks/chinese-sentiment-cpu.yaml"))
                 .unwrap();
-        let task: Task = serde_yaml::from_str(&text).unwrap();
+        let task: Task = crate::yaml::from_str(&text).unwrap();
         let stamp = Stamp {
             decision_id: "0".into(),
             created_at: "2026-12-03T00:00:00.000Z".into(),
@@ -657,8 +657,7 @@ mod tests {
         ];
         let fault = ScriptFault {
             message: "boom".into(),
-            line: 2,
-            column: 3,
+            span: crate::span::Span::point(2, 3),
         };
         let verdicts = vec![
             vec![score(1.0), score(0.5)],
@@ -690,8 +689,7 @@ mod tests {
         let verdicts = vec![vec![
             Err(ScriptFault {
                 message: "boom".into(),
-                line: 1,
-                column: 1,
+                span: crate::span::Span::point(1, 1),
             }),
             score(1.0),
         ]];

@@ -1,8 +1,10 @@
-//! One problem found in a user's file, located by JSON pointer and, where known, line and column.
+//! One problem found in a user's file, located by JSON pointer and, where known, its [`Span`].
 
 use std::fmt;
 
 use serde::Serialize;
+
+use crate::span::Span;
 
 /// One problem with a task, catalog or bundle file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -11,12 +13,12 @@ pub struct Diagnostic {
     pub path: String,
     /// What is wrong, in lower case.
     pub message: String,
-    /// 1-based line in the source file, when it could be found.
+    /// Where in the source file, when it could be found (serialised as `line` and `column`).
+    #[serde(flatten)]
+    pub span: Option<Span>,
+    /// How to fix it, when there is a known fix ("did you mean `languages`?").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// 1-based column in the source file, when it could be found.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<usize>,
+    pub help: Option<String>,
     /// Where to look for the line, when it is not at `path` (an unknown field sits below it).
     #[serde(skip)]
     pub(crate) anchor: Option<String>,
@@ -28,31 +30,50 @@ impl Diagnostic {
         Self {
             path: path.into(),
             message: message.into(),
-            line: None,
-            column: None,
+            span: None,
+            help: None,
             anchor: None,
         }
     }
 
-    /// The same diagnostic, located at a line and column.
-    pub fn at(mut self, line: usize, column: usize) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+    /// The same diagnostic, located.
+    pub fn at_span(mut self, span: Span) -> Self {
+        self.span = Some(span);
         self
+    }
+
+    /// The same diagnostic, with a suggested fix.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// 1-based line, when located.
+    pub fn line(&self) -> Option<usize> {
+        self.span.map(|s| s.line)
+    }
+
+    /// 1-based column, when located.
+    pub fn column(&self) -> Option<usize> {
+        self.span.map(|s| s.column)
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let (Some(l), Some(c)) = (self.line, self.column) {
-            write!(f, "{l}:{c}: ")?;
+        if let Some(span) = self.span {
+            write!(f, "{span}: ")?;
         }
         let path = if self.path.is_empty() {
             "/"
         } else {
             &self.path
         };
-        write!(f, "{path}: {}", self.message)
+        write!(f, "{path}: {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " ({help})")?;
+        }
+        Ok(())
     }
 }
 
@@ -61,15 +82,15 @@ impl fmt::Display for Diagnostic {
 pub(crate) fn join(origin: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
-        .map(|d| match (d.line, d.column) {
-            (Some(l), Some(c)) => format!(
-                "  {origin}:{l}:{c}: {}",
+        .map(|d| match d.span {
+            Some(span) => format!(
+                "  {origin}:{span}: {}",
                 Diagnostic {
-                    line: None,
+                    span: None,
                     ..d.clone()
                 }
             ),
-            _ => format!("  {origin}: {d}"),
+            None => format!("  {origin}: {d}"),
         })
         .collect::<Vec<_>>()
         .join("\n")

@@ -13,9 +13,10 @@ use serde_json::Value;
 use crate::catalog::Catalog;
 use crate::diagnostic::{self, Diagnostic};
 use crate::lang;
-use crate::locate::Locator;
 use crate::schema::SchemaKind;
+use crate::span::Span;
 use crate::task::Task;
+use crate::yaml::{self, Positions};
 
 /// Why a document could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -30,14 +31,12 @@ pub enum LoadError {
         source: std::io::Error,
     },
     /// The text is not valid YAML or JSON.
-    #[error("{origin}:{line}:{column}: {message}")]
+    #[error("{origin}:{span}: {message}")]
     Syntax {
         /// The file (or `<stdin>`, `<request>`).
         origin: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
+        /// Where the parser stopped.
+        span: Span,
         /// What the parser said.
         message: String,
     },
@@ -59,13 +58,8 @@ impl LoadError {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             LoadError::Io { .. } => Vec::new(),
-            LoadError::Syntax {
-                line,
-                column,
-                message,
-                ..
-            } => {
-                vec![Diagnostic::new("", message.clone()).at(*line, *column)]
+            LoadError::Syntax { span, message, .. } => {
+                vec![Diagnostic::new("", message.clone()).at_span(*span)]
             }
             LoadError::Invalid { diagnostics, .. } => diagnostics.clone(),
         }
@@ -94,65 +88,51 @@ impl Syntax {
     }
 }
 
-/// Parses text into a raw value, with line and column on error; `kind` names the document in
-/// the one error found after parsing (a non-finite number).
-pub fn parse_value(
-    text: &str,
-    syntax: Syntax,
-    origin: &str,
-    kind: SchemaKind,
-) -> Result<Value, LoadError> {
-    let syntax_error = |line: usize, column: usize, message: String| LoadError::Syntax {
+/// A parsed text: its value, where its nodes are, and the problems found while parsing
+/// (duplicate keys, non-finite numbers), already located.
+struct Parsed {
+    value: Value,
+    positions: Positions,
+    problems: Vec<Diagnostic>,
+}
+
+/// Parses text into a raw value; a syntax error carries its position.
+fn parse(text: &str, syntax: Syntax, origin: &str) -> Result<Parsed, LoadError> {
+    let syntax_error = |span: Span, message: String| LoadError::Syntax {
         origin: origin.to_string(),
-        line,
-        column,
+        span,
         message: diagnostic::lowercase_first(&message),
     };
     // A byte-order mark is legal at the start of a UTF-8 file, and meaningless.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match syntax {
-        Syntax::Json => serde_json::from_str(text)
-            .map_err(|e| syntax_error(e.line(), e.column(), format!("invalid JSON: {e}"))),
-        Syntax::Yaml => {
-            let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-                syntax_error(line, column, format!("invalid YAML: {e}"))
+        Syntax::Json => {
+            let value = serde_json::from_str(text).map_err(|e| {
+                syntax_error(
+                    Span::point(e.line(), e.column()),
+                    format!("invalid JSON: {e}"),
+                )
             })?;
-            // JSON has no NaN or infinity: converted silently they would become null, and a
-            // budget of `.inf` would read as no budget at all.
-            if let Some(path) = non_finite(&yaml, String::new()) {
-                return Err(LoadError::Invalid {
-                    origin: origin.to_string(),
-                    kind,
-                    diagnostics: vec![Diagnostic::new(
-                        path,
-                        "not a finite number (.nan and .inf are not accepted)",
-                    )],
-                });
-            }
-            serde_json::to_value(&yaml)
-                .map_err(|e| syntax_error(1, 1, format!("invalid YAML: {e}")))
+            // JSON is YAML too: its positions (and duplicate keys, which serde_json would
+            // silently resolve to the last) come from the YAML parser.
+            let (positions, problems) = yaml::parse(text)
+                .map(|p| (p.positions, p.problems))
+                .unwrap_or_default();
+            Ok(Parsed {
+                value,
+                positions,
+                problems,
+            })
         }
-    }
-}
-
-/// The JSON pointer of the first non-finite number in a YAML value.
-fn non_finite(v: &serde_yaml::Value, at: String) -> Option<String> {
-    match v {
-        serde_yaml::Value::Number(n) => n.as_f64().filter(|x| !x.is_finite()).map(|_| at),
-        serde_yaml::Value::Sequence(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, x)| non_finite(x, format!("{at}/{i}"))),
-        serde_yaml::Value::Mapping(m) => m.iter().find_map(|(k, x)| {
-            let key = k.as_str().map_or_else(|| format!("{k:?}"), str::to_string);
-            non_finite(
-                x,
-                format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")),
-            )
-        }),
-        serde_yaml::Value::Tagged(t) => non_finite(&t.value, at),
-        _ => None,
+        Syntax::Yaml => {
+            let p = yaml::parse(text)
+                .map_err(|e| syntax_error(e.span, format!("invalid YAML: {}", e.message)))?;
+            Ok(Parsed {
+                value: p.value,
+                positions: p.positions,
+                problems: p.problems,
+            })
+        }
     }
 }
 
@@ -164,27 +144,25 @@ pub fn document_from_str<T: DeserializeOwned + schemars::JsonSchema>(
     kind: SchemaKind,
     semantic: impl FnOnce(&T) -> Vec<Diagnostic>,
 ) -> Result<T, LoadError> {
-    let value = parse_value(text, syntax, origin, kind)?;
-    let locator = Locator::new(text);
+    let Parsed {
+        value,
+        positions,
+        problems,
+    } = parse(text, syntax, origin)?;
     let invalid = |mut diagnostics: Vec<Diagnostic>| {
-        // A document with thousands of mistakes gets the first hundred: enough to act on, and
-        // cheap to locate.
+        // A document with thousands of mistakes gets the first hundred: enough to act on.
         let total = diagnostics.len();
         diagnostics.truncate(MAX_DIAGNOSTICS);
-        let mut diagnostics: Vec<Diagnostic> = diagnostics
-            .into_iter()
-            .map(|d| {
-                match (
-                    syntax,
-                    locator.locate(d.anchor.as_deref().unwrap_or(&d.path)),
-                ) {
-                    (Syntax::Yaml, Some((line, column))) => d.at(line, column),
-                    _ => d,
-                }
-            })
-            .collect();
+        for d in &mut diagnostics {
+            if d.span.is_none() {
+                d.span = match &d.anchor {
+                    Some(anchor) => positions.key(anchor).or_else(|| positions.node(&d.path)),
+                    None => positions.node(&d.path),
+                };
+            }
+        }
         // In file order where located, so the report reads top to bottom.
-        diagnostics.sort_by_key(|d| (d.line.is_none(), d.line, d.column));
+        diagnostics.sort_by_key(|d| (d.span.is_none(), d.line(), d.column()));
         if total > MAX_DIAGNOSTICS {
             diagnostics.push(Diagnostic::new(
                 "",
@@ -198,6 +176,10 @@ pub fn document_from_str<T: DeserializeOwned + schemars::JsonSchema>(
         }
     };
     let mut errors = crate::schema::validate_as::<T>(kind, &value);
+    // A non-finite number was read as null: the schema's complaint about that null says less
+    // than the parser's.
+    errors.retain(|e| !problems.iter().any(|p| p.path == e.path));
+    errors.splice(0..0, problems);
     if !errors.is_empty() {
         // The checks that can run on the raw value run anyway, so that every problem is reported
         // at once (an unknown language beside a misspelt field).

@@ -8,6 +8,7 @@ use rhai::{AST, Engine};
 
 use crate::host::{self, ModelView, TaskView, Verdict};
 use crate::manifest::Limits;
+use crate::span::Span;
 
 /// Runs a compiled criterion's `evaluate(task, model)` within `limits` (operations in the
 /// engine, wall-clock time here) and checks that it returned a verdict.
@@ -40,8 +41,7 @@ pub fn call(
                     "`evaluate` returned {} instead of a verdict: end it with score(x, reason), veto(reason) or abstain(reason)",
                     friendly_type(type_name)
                 ),
-                line: 1,
-                column: 1,
+                span: Span::START,
             })
         }
         Err(e) => Err(ScriptFault::from_eval(&e, limits)),
@@ -66,8 +66,7 @@ pub fn friendly_type(rust_name: &str) -> String {
 pub fn compile(engine: &Engine, text: &str) -> Result<AST, ScriptFault> {
     let script_error = |line: usize, column: usize, message: String| ScriptFault {
         message,
-        line,
-        column,
+        span: Span::point(line, column),
     };
     let ast = engine.compile(text).map_err(|e| {
         let p = e.position();
@@ -124,10 +123,8 @@ fn find_fn(text: &str, name: &str) -> Option<(usize, usize)> {
 pub struct ScriptFault {
     /// What went wrong, in lower case.
     pub message: String,
-    /// 1-based line in the script.
-    pub line: usize,
-    /// 1-based column in the script.
-    pub column: usize,
+    /// Where in the script.
+    pub span: Span,
 }
 
 impl ScriptFault {
@@ -174,8 +171,7 @@ impl ScriptFault {
         let p = e.position();
         ScriptFault {
             message,
-            line: p.line().unwrap_or(1),
-            column: p.position().unwrap_or(1),
+            span: Span::point(p.line().unwrap_or(1), p.position().unwrap_or(1)),
         }
     }
 }

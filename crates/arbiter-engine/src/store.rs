@@ -15,6 +15,7 @@ use arc_swap::ArcSwapOption;
 
 use crate::bundle::{Bundle, BundleError, Files};
 use crate::golden;
+use crate::span::Span;
 
 /// Why a reload was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +26,8 @@ pub struct ReloadFailure {
     pub hash: String,
     /// The file at fault, when known.
     pub file: Option<String>,
-    /// 1-based line, when known.
-    pub line: Option<usize>,
-    /// 1-based column, when known.
-    pub column: Option<usize>,
+    /// Where in that file, when known.
+    pub span: Option<Span>,
     /// The whole message.
     pub message: String,
 }
@@ -201,7 +200,7 @@ impl BundleStore {
             }
             ReloadOutcome::Rejected(f) => {
                 self.counters.rejected.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(dir = %self.dir.display(), hash = %f.hash, file = f.file.as_deref().unwrap_or(""), line = f.line, column = f.column, took_ms = started.elapsed().as_secs_f64() * 1000.0, "bundle reload: rejected: {}", f.message);
+                tracing::warn!(dir = %self.dir.display(), hash = %f.hash, file = f.file.as_deref().unwrap_or(""), line = f.span.map(|s| s.line), column = f.span.map(|s| s.column), took_ms = started.elapsed().as_secs_f64() * 1000.0, "bundle reload: rejected: {}", f.message);
                 if let Ok(mut g) = self.last_failure.lock() {
                     *g = Some(f.clone());
                 }
@@ -261,8 +260,7 @@ fn rejected(hash: String, e: &BundleError) -> ReloadOutcome {
         at: SystemTime::now(),
         hash,
         file: loc.as_ref().map(|l| l.0.clone()),
-        line: loc.as_ref().map(|l| l.1),
-        column: loc.as_ref().map(|l| l.2),
+        span: loc.as_ref().map(|l| l.1),
         message: e.to_string(),
     })
 }

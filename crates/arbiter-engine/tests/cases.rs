@@ -112,9 +112,7 @@ fn run_invalid(path: &Path, catalog: bool) -> Result<(), Failed> {
     };
     if let Some((line, column)) = expect.syntax {
         return match &err {
-            LoadError::Syntax {
-                line: l, column: c, ..
-            } if (*l, *c) == (line, column) => Ok(()),
+            LoadError::Syntax { span, .. } if (span.line, span.column) == (line, column) => Ok(()),
             other => {
                 Err(format!("expected a syntax error at {line}:{column}, got: {other}").into())
             }
@@ -138,7 +136,7 @@ fn run_invalid(path: &Path, catalog: bool) -> Result<(), Failed> {
     for (ptr, line, column) in &expect.lines {
         if !diags
             .iter()
-            .any(|d| &d.path == ptr && d.line == Some(*line) && d.column == Some(*column))
+            .any(|d| &d.path == ptr && d.line() == Some(*line) && d.column() == Some(*column))
         {
             problems.push(format!("expected {ptr} at {line}:{column}"));
         }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arbiter_engine::catalog::ParametersBasis;
 use arbiter_engine::{Catalog, Family, Model, cost, load};
-use serde_yaml::Value;
+use serde_json::Value;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -20,7 +20,7 @@ fn catalog() -> Catalog {
 
 fn sheet(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(repo().join("reference").join(name)).unwrap();
-    serde_yaml::from_str(&text).unwrap()
+    arbiter_engine::yaml::from_str(&text).unwrap()
 }
 
 /// Both fact sheets: `reference/model-facts.yaml` (the original 47 models) and
@@ -43,7 +43,7 @@ fn facts() -> Facts {
 fn is_entry_of(f: &Value, m: &Model) -> bool {
     f["hf_id"].as_str() == Some(&m.id)
         || f["hf_id_aliases"]
-            .as_sequence()
+            .as_array()
             .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(&m.id)))
         || (f["hf_id"].is_null() && f["name"].as_str() == Some(&m.name))
 }
@@ -185,7 +185,7 @@ fn every_benchmark_figure_is_in_the_fact_sheet_for_that_model() {
         let entries: Vec<Value> = facts
             .entries_for(m)
             .into_iter()
-            .flat_map(|f| f["benchmarks"].as_sequence().cloned().unwrap_or_default())
+            .flat_map(|f| f["benchmarks"].as_array().cloned().unwrap_or_default())
             .collect();
         for (key, b) in &m.benchmarks {
             count += 1;
@@ -404,7 +404,7 @@ fn models_without_stated_languages_have_none() {
     for m in &catalog().models {
         for f in facts.entries_for(m) {
             let langs = &f["languages"];
-            let unstated = langs.is_null() || langs.as_sequence().is_some_and(|l| l.is_empty());
+            let unstated = langs.is_null() || langs.as_array().is_some_and(|l| l.is_empty());
             // Inherited from a base model the catalog holds: exactly its languages, and a note
             // naming it.
             let base = m.notes.iter().find_map(|n| {

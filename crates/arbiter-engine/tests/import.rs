@@ -51,7 +51,7 @@ struct Known {
 fn known() -> Vec<Known> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import-known-differences.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    serde_yaml::from_str::<Option<Vec<Known>>>(&text)
+    arbiter_engine::yaml::from_str::<Option<Vec<Known>>>(&text)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .unwrap_or_default()
 }

@@ -345,8 +345,8 @@ async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
             "at": humantime_rfc3339(f.at),
             "hash": f.hash,
             "file": f.file,
-            "line": f.line,
-            "column": f.column,
+            "line": f.span.map(|s| s.line),
+            "column": f.span.map(|s| s.column),
             "message": f.message,
         })
     });

@@ -48,20 +48,19 @@ pub fn read_card(path: &Path) -> Result<Option<Map<String, Value>>, ImportError>
     if yaml.trim().is_empty() {
         return Ok(Some(Map::new()));
     }
-    let value: serde_yaml::Value = serde_yaml::from_str(yaml).map_err(|e| {
+    // Cards are read leniently: a key given twice keeps its last value, as the Hub does.
+    let parsed = crate::yaml::parse(yaml).map_err(|e| {
         // The front matter starts on line 2 of the file.
-        let at = e.location().map_or(String::new(), |l| {
-            format!("line {} of the file: ", l.line() + 1)
-        });
         error(format!(
-            "{at}invalid YAML (the parser counts from the line after the opening ---): {e}"
+            "line {} of the file: invalid YAML: {}",
+            e.span.line + 1,
+            e.message
         ))
     })?;
-    match serde_json::to_value(&value) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(Value::Null) => Ok(Some(Map::new())),
-        Ok(_) => Err(error("must be a YAML mapping".into())),
-        Err(e) => Err(error(format!("cannot be read: {e}"))),
+    match parsed.value {
+        Value::Object(map) => Ok(Some(map)),
+        Value::Null => Ok(Some(Map::new())),
+        _ => Err(error("must be a YAML mapping".into())),
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
 use super::Imported;
 use crate::catalog::Catalog;
 
@@ -59,19 +61,16 @@ pub fn merge(
 pub fn catalog_yaml(
     catalog: &Catalog,
     domain_unstated: &[&str],
-) -> Result<String, serde_yaml::Error> {
-    let mut value = serde_yaml::to_value(catalog)?;
-    if let Some(models) = value
-        .get_mut("models")
-        .and_then(serde_yaml::Value::as_sequence_mut)
-    {
+) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(catalog)?;
+    if let Some(models) = value.get_mut("models").and_then(Value::as_array_mut) {
         for m in models {
-            let Some(map) = m.as_mapping_mut() else {
+            let Some(map) = m.as_object_mut() else {
                 continue;
             };
             let id = map
                 .get("id")
-                .and_then(serde_yaml::Value::as_str)
+                .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_default();
             if domain_unstated.contains(&id.as_str()) {
@@ -79,12 +78,12 @@ pub fn catalog_yaml(
             }
             if map
                 .get("objectives")
-                .and_then(serde_yaml::Value::as_sequence)
+                .and_then(Value::as_array)
                 .is_some_and(Vec::is_empty)
             {
                 map.shift_remove("objectives");
             }
         }
     }
-    serde_yaml::to_string(&value)
+    Ok(crate::yaml::to_string(&value))
 }

@@ -1,0 +1,609 @@
+//! YAML text to a JSON value, keeping the position of every node.
+//!
+//! Built on `saphyr-parser`'s event stream (a maintained YAML 1.2 parser that reports the span
+//! of every event), so every node — including the items of a flow list such as `[en, xx]` —
+//! has an exact line and column. On top of the parser this module decides what the engine
+//! accepts:
+//!
+//! - the YAML 1.2 core schema for plain scalars (`null`, `true`, `12`, `0.5`, `0x1f`); quoted and
+//!   block scalars are strings; the core tags (`!!str`, `!!int`, …) are honoured, other tags are
+//!   refused;
+//! - one document per text; mapping keys are scalars;
+//! - a key given twice in one mapping is a problem naming both lines (`serde_yaml` silently kept
+//!   the last);
+//! - `.nan` and `.inf` are problems (JSON has neither; converted they would become `null`, and a
+//!   budget of `.inf` would read as no budget);
+//! - aliases are expanded, but at most [`MAX_ALIASED_NODES`] nodes in all, so an alias bomb
+//!   (each anchor repeating the previous one many times) is refused before it costs memory;
+//!   nesting deeper than [`MAX_DEPTH`] is refused before it costs stack.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Number, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::span::Span;
+
+mod emit;
+
+pub use emit::to_string;
+
+/// Why a YAML text could not be read as a value of some type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    /// Where, when known.
+    pub span: Option<Span>,
+    /// What, in lower case.
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.span {
+            Some(span) => write!(f, "{span}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Reads one YAML document as a `T`, strictly: a duplicate key or a non-finite number is an
+/// error, as in tasks and catalogs. For files other than tasks, catalogs and cases (fact
+/// sheets, test data); those go through [`crate::load`], which reports every problem at once.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
+    let parsed = parse(text).map_err(|e| Error {
+        span: Some(e.span),
+        message: e.message,
+    })?;
+    if let Some(p) = parsed.problems.into_iter().next() {
+        return Err(Error {
+            span: p.span,
+            message: format!(
+                "{}: {}",
+                if p.path.is_empty() { "/" } else { &p.path },
+                p.message
+            ),
+        });
+    }
+    serde_json::from_value(parsed.value).map_err(|e| Error {
+        span: None,
+        message: e.to_string(),
+    })
+}
+
+/// At most this many nodes are copied by expanding aliases, over the whole document.
+pub const MAX_ALIASED_NODES: usize = 100_000;
+
+/// At most this many collections may be nested inside each other.
+pub const MAX_DEPTH: usize = 128;
+
+/// A parsed document: its value, where each node sits, and the problems that do not stop
+/// parsing (duplicate keys, non-finite numbers), each already located.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    /// The document as JSON (`null` for an empty document, and in place of a non-finite number).
+    pub value: Value,
+    /// Where each node and key sits.
+    pub positions: Positions,
+    /// Problems found while parsing.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// The span of every node and every mapping key, by JSON pointer.
+#[derive(Debug, Default)]
+pub(crate) struct Positions {
+    nodes: HashMap<String, Span>,
+    keys: HashMap<String, Span>,
+}
+
+impl Positions {
+    /// The span of the node at `pointer`, or of its nearest ancestor that has one (a missing
+    /// field is reported where its parent starts).
+    pub fn node(&self, pointer: &str) -> Option<Span> {
+        let mut p = pointer;
+        loop {
+            if let Some(span) = self.nodes.get(p) {
+                return Some(*span);
+            }
+            p = &p[..p.rfind('/')?];
+        }
+    }
+
+    /// The span of the key that names the member at `pointer`, if the member exists.
+    pub fn key(&self, pointer: &str) -> Option<Span> {
+        self.keys.get(pointer).copied()
+    }
+}
+
+/// Why a text could not be parsed: where, and what the parser said.
+#[derive(Debug)]
+pub(crate) struct SyntaxError {
+    /// Where.
+    pub span: Span,
+    /// What, in lower case.
+    pub message: String,
+}
+
+/// Parses one YAML document.
+pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
+    let mut b = Builder {
+        events: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        aliased: 0,
+        positions: Positions::default(),
+        problems: Vec::new(),
+    };
+    let mut value = Value::Null;
+    let mut documents = 0;
+    loop {
+        let (event, span) = b.next()?;
+        match event {
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(SyntaxError {
+                        span,
+                        message: "more than one YAML document in one file (a second `---`)"
+                            .to_string(),
+                    });
+                }
+            }
+            event => value = b.node(event, span, String::new(), 0)?,
+        }
+    }
+    Ok(Parsed {
+        value,
+        positions: b.positions,
+        problems: b.problems,
+    })
+}
+
+struct Builder<'a> {
+    events: Parser<'a, saphyr_parser::StrInput<'a>>,
+    /// Each anchor's value and how many nodes it holds.
+    anchors: HashMap<usize, (Value, usize)>,
+    /// Nodes copied through aliases so far.
+    aliased: usize,
+    positions: Positions,
+    problems: Vec<Diagnostic>,
+}
+
+impl<'a> Builder<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span), SyntaxError> {
+        match self.events.next_event() {
+            Some(Ok((event, span))) => Ok((event, to_span(&span))),
+            Some(Err(e)) => Err(scan_error(&e)),
+            None => Ok((Event::StreamEnd, Span::START)),
+        }
+    }
+
+    /// Builds the node that `event` starts; returns its value (and records its node count when
+    /// it is anchored).
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        pointer: String,
+        depth: usize,
+    ) -> Result<Value, SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(SyntaxError {
+                span,
+                message: format!("nested more than {MAX_DEPTH} levels deep"),
+            });
+        }
+        self.positions.nodes.insert(pointer.clone(), span);
+        let (value, nodes, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = scalar(&text, style, tag.as_deref(), span)?;
+                let value = match value {
+                    Scalar::Value(v) => v,
+                    Scalar::NonFinite => {
+                        self.problems.push(
+                            Diagnostic::new(
+                                pointer,
+                                "not a finite number (.nan and .inf are not accepted)",
+                            )
+                            .at_span(span),
+                        );
+                        Value::Null
+                    }
+                };
+                (value, 1, anchor)
+            }
+            Event::Alias(id) => {
+                let Some((value, nodes)) = self.anchors.get(&id) else {
+                    return Err(SyntaxError {
+                        span,
+                        message: "alias to an unknown anchor".to_string(),
+                    });
+                };
+                self.aliased += nodes;
+                if self.aliased > MAX_ALIASED_NODES {
+                    return Err(SyntaxError {
+                        span,
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIASED_NODES} nodes \
+                             (an alias bomb?); write the values out instead"
+                        ),
+                    });
+                }
+                return Ok(value.clone());
+            }
+            Event::SequenceStart(anchor, tag) => {
+                core_tag(tag.as_deref(), "seq", span)?;
+                let mut items = Vec::new();
+                let mut nodes = 1;
+                loop {
+                    let (event, span) = self.next()?;
+                    if event == Event::SequenceEnd {
+                        break;
+                    }
+                    let at = format!("{pointer}/{}", items.len());
+                    let item = self.node(event, span, at, depth + 1)?;
+                    nodes += count(&item);
+                    items.push(item);
+                }
+                (Value::Array(items), nodes, anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                core_tag(tag.as_deref(), "map", span)?;
+                let mut map = Map::new();
+                let mut nodes = 1;
+                loop {
+                    let (event, key_span) = self.next()?;
+                    let key = match event {
+                        Event::MappingEnd => break,
+                        Event::Scalar(text, ..) => text.into_owned(),
+                        _ => {
+                            return Err(SyntaxError {
+                                span: key_span,
+                                message: "a mapping key must be a plain value, not a list, \
+                                          a mapping or an alias"
+                                    .to_string(),
+                            });
+                        }
+                    };
+                    let at = format!("{pointer}/{}", escape(&key));
+                    if let Some(first) = self.positions.keys.get(&at).copied() {
+                        self.problems.push(
+                            Diagnostic::new(
+                                at.clone(),
+                                format!(
+                                    "`{key}` is given twice in this mapping, at line {} and line {}",
+                                    first.line, key_span.line
+                                ),
+                            )
+                            .at_span(key_span),
+                        );
+                    } else {
+                        self.positions.keys.insert(at.clone(), key_span);
+                    }
+                    let (event, span) = self.next()?;
+                    let value = self.node(event, span, at, depth + 1)?;
+                    nodes += count(&value);
+                    map.insert(key, value);
+                }
+                (Value::Object(map), nodes, anchor)
+            }
+            other => {
+                return Err(SyntaxError {
+                    span,
+                    message: format!("unexpected YAML event {other:?}"),
+                });
+            }
+        };
+        if anchor != 0 {
+            self.anchors.insert(anchor, (value.clone(), nodes));
+        }
+        Ok(value)
+    }
+}
+
+/// How many nodes a value holds (itself included).
+fn count(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(count).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+enum Scalar {
+    Value(Value),
+    NonFinite,
+}
+
+/// A scalar's value under the YAML 1.2 core schema, or its core tag.
+fn scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    span: Span,
+) -> Result<Scalar, SyntaxError> {
+    let string = || Ok(Scalar::Value(Value::String(text.to_string())));
+    let wrong = |what: &str| SyntaxError {
+        span,
+        message: format!("`{text}` is not {what}"),
+    };
+    match tag {
+        Some(t) if t.is_yaml_core_schema() => match t.suffix.as_str() {
+            "str" => string(),
+            "null" => null(text).map(Scalar::Value).ok_or_else(|| wrong("null")),
+            "bool" => bool_(text)
+                .map(Scalar::Value)
+                .ok_or_else(|| wrong("a boolean")),
+            "int" => int(text)
+                .map(Scalar::Value)
+                .ok_or_else(|| wrong("an integer")),
+            "float" => float(text).ok_or_else(|| wrong("a number")),
+            other => Err(SyntaxError {
+                span,
+                message: format!("unsupported tag `!!{other}`"),
+            }),
+        },
+        // `!` alone marks a non-specific tag: the value is a string.
+        Some(t) if t.handle == "!" && t.suffix.is_empty() => string(),
+        Some(t) => Err(SyntaxError {
+            span,
+            message: format!("unsupported tag `{t}`"),
+        }),
+        None if style != ScalarStyle::Plain => string(),
+        None => Ok(plain_scalar(text)),
+    }
+}
+
+/// An untagged plain scalar under the YAML 1.2 core schema.
+fn plain_scalar(text: &str) -> Scalar {
+    null(text)
+        .or_else(|| bool_(text))
+        .or_else(|| int(text))
+        .map(Scalar::Value)
+        .or_else(|| float(text))
+        .unwrap_or_else(|| Scalar::Value(Value::String(text.to_string())))
+}
+
+/// A core-schema tag on a collection must be the collection's own.
+fn core_tag(tag: Option<&Tag>, kind: &str, span: Span) -> Result<(), SyntaxError> {
+    match tag {
+        None => Ok(()),
+        Some(t) if t.is_yaml_core_schema() && t.suffix == kind => Ok(()),
+        Some(t) if t.handle == "!" && t.suffix.is_empty() => Ok(()),
+        Some(t) => Err(SyntaxError {
+            span,
+            message: format!("unsupported tag `{t}`"),
+        }),
+    }
+}
+
+fn null(text: &str) -> Option<Value> {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL").then_some(Value::Null)
+}
+
+fn bool_(text: &str) -> Option<Value> {
+    match text {
+        "true" | "True" | "TRUE" => Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Value::Bool(false)),
+        _ => None,
+    }
+}
+
+fn int(text: &str) -> Option<Value> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (radix, digits) = if let Some(d) = text.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = text.strip_prefix("0x") {
+        (16, d)
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        (10, digits)
+    } else {
+        return None;
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u128::from_str_radix(digits, radix).ok();
+    let number = match (negative, magnitude) {
+        (false, Some(m)) => u64::try_from(m).ok().map(Number::from),
+        (true, Some(m)) => i64::try_from(m).ok().map(|m| Number::from(-m)),
+        (_, None) => None,
+    };
+    // Integers too large for 64 bits are kept as the nearest float.
+    Some(number.map_or_else(
+        || {
+            text.parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or(Value::Null, Value::Number)
+        },
+        Value::Number,
+    ))
+}
+
+/// A core-schema float; `NonFinite` for `.inf`, `-.inf` and `.nan` in any of their spellings.
+fn float(text: &str) -> Option<Scalar> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Some(Scalar::NonFinite);
+    }
+    // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = digits(whole)
+        && digits(fraction)
+        && (!whole.is_empty() || !fraction.is_empty())
+        && (!whole.is_empty() || mantissa.starts_with('.'));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    if !mantissa_ok || !exponent_ok {
+        return None;
+    }
+    let x: f64 = text.parse().ok()?;
+    Some(match Number::from_f64(x) {
+        Some(n) => Scalar::Value(Value::Number(n)),
+        None => Scalar::NonFinite,
+    })
+}
+
+/// A JSON pointer reference token.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn to_span(s: &saphyr_parser::Span) -> Span {
+    Span {
+        line: s.start.line(),
+        column: s.start.col() + 1,
+        len: s.end.index().saturating_sub(s.start.index()),
+    }
+}
+
+fn scan_error(e: &ScanError) -> SyntaxError {
+    SyntaxError {
+        span: Span::point(e.marker().line(), e.marker().col() + 1),
+        message: e.info().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{MAX_ALIASED_NODES, parse};
+    use crate::span::Span;
+
+    fn value(text: &str) -> serde_json::Value {
+        match parse(text) {
+            Ok(p) => {
+                assert!(p.problems.is_empty(), "{:?}", p.problems);
+                p.value
+            }
+            Err(e) => panic!("{text:?}: {e:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_scalars_follow_the_core_schema() {
+        assert_eq!(
+            value(
+                "a: ~\nb: true\nc: 12\nd: -7\ne: 0.5\nf: 1e3\ng: 0x1f\nh: 0o17\ni: yes\nj: '12'\nk: .5\nl: 1.\nm: 12abc\nn:\n"
+            ),
+            json!({"a": null, "b": true, "c": 12, "d": -7, "e": 0.5, "f": 1000.0, "g": 31,
+                   "h": 15, "i": "yes", "j": "12", "k": 0.5, "l": 1.0, "m": "12abc", "n": null})
+        );
+        assert_eq!(
+            value("[!!str 12, !!int '3', !!float 2, !!null '']"),
+            json!(["12", 3, 2.0, null])
+        );
+        assert_eq!(value("99999999999999999999"), json!(1e20));
+        assert_eq!(value(""), json!(null));
+        assert_eq!(value("- |\n  two\n  lines\n"), json!(["two\nlines\n"]));
+    }
+
+    #[test]
+    fn every_node_has_its_own_position_even_in_flow_lists() {
+        let p = parse("task: translation\nlanguages: [en, xx]\nresources:\n  device: mobile\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let at = |ptr| p.positions.node(ptr).map(|s| (s.line, s.column));
+        assert_eq!(at("/languages/1"), Some((2, 17)));
+        assert_eq!(at("/languages/0"), Some((2, 13)));
+        assert_eq!(at("/resources/device"), Some((4, 11)));
+        assert_eq!(
+            at("/resources/max_latency_ms"),
+            Some((4, 3)),
+            "a missing field: its parent"
+        );
+        assert_eq!(
+            p.positions.key("/resources/device").map(|s| s.column),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_problems_naming_both_lines() {
+        let p = parse("task: generation\nlanguages: [en]\ntask: translation\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(p.problems.len(), 1);
+        let d = &p.problems[0];
+        assert_eq!(d.path, "/task");
+        assert!(d.message.contains("line 1 and line 3"), "{}", d.message);
+        assert_eq!(
+            d.span,
+            Some(Span {
+                line: 3,
+                column: 1,
+                len: 4
+            })
+        );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_problems_with_their_place() {
+        let p = parse("a:\n  b: [1, .nan]\n  c: -.inf\n").unwrap_or_else(|e| panic!("{e:?}"));
+        let at: Vec<_> = p
+            .problems
+            .iter()
+            .map(|d| (d.path.as_str(), d.span.map(|s| s.line)))
+            .collect();
+        assert_eq!(at, [("/a/b/1", Some(2)), ("/a/c", Some(3))]);
+    }
+
+    #[test]
+    fn aliases_expand_within_a_budget() {
+        assert_eq!(
+            value("a: &x [1, 2]\nb: *x\n"),
+            json!({"a": [1, 2], "b": [1, 2]})
+        );
+        // Nine levels of nine: 9^9 nodes if expanded.
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            bomb += &format!(
+                "l{i}: &l{i} [*l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}, *l{p}]\n"
+            );
+        }
+        let e = parse(&bomb)
+            .err()
+            .unwrap_or_else(|| panic!("bomb accepted"));
+        assert!(
+            e.message.contains(&MAX_ALIASED_NODES.to_string()),
+            "{}",
+            e.message
+        );
+        assert!(e.span.line > 1);
+    }
+
+    #[test]
+    fn refusals_are_located() {
+        for (text, line, needle) in [
+            ("a: 1\n---\nb: 2\n", 2, "more than one"),
+            ("a: !custom 1\n", 1, "unsupported tag"),
+            ("? [a]\n: 1\n", 1, "mapping key"),
+            ("a: *nowhere\n", 1, "anchor"),
+            ("a: [1, 2\nb: 3\n", 2, ""),
+            ("a: !!int x\n", 1, "not an integer"),
+        ] {
+            let e = parse(text)
+                .err()
+                .unwrap_or_else(|| panic!("{text:?} accepted"));
+            assert_eq!(e.span.line, line, "{text:?}: {e:?}");
+            assert!(e.message.contains(needle), "{text:?}: {e:?}");
+        }
+        let deep = "[".repeat(super::MAX_DEPTH + 10) + "]".repeat(super::MAX_DEPTH + 10).as_str();
+        assert!(parse(&deep).is_err());
+    }
+}

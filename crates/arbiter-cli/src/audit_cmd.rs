@@ -202,7 +202,7 @@ fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
     let candidate = match bundles::load(&args.bundle) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: invalid bundle: {e}");
+            crate::diagnostics::print_bundle(&e);
             return Ok(exit::INVALID);
         }
     };

@@ -43,7 +43,7 @@ pub fn run_check(args: &CheckArgs) -> anyhow::Result<u8> {
             Ok(summary) => println!("ok      {name}: {summary}"),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e}");
+                crate::diagnostics::print_load(&e);
             }
         }
     };

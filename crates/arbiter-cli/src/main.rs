@@ -8,6 +8,7 @@ mod audit_cmd;
 mod bundles;
 mod catalog_cmd;
 mod check;
+mod diagnostics;
 mod render;
 mod select;
 mod serve_cmd;

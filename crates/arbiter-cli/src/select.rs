@@ -84,14 +84,14 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
     let task: arbiter_engine::Task = match load::load_task(&args.task) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::diagnostics::print_load(&e);
             return Ok(exit::INVALID);
         }
     };
     let bundle = match bundles::load(&args.bundle) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: invalid bundle: {e}");
+            crate::diagnostics::print_bundle(&e);
             return Ok(exit::INVALID);
         }
     };
@@ -144,6 +144,10 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             "error: --why-not: `{model}` is not in the catalog ({} models)",
             bundle.catalog.models.len()
         );
+        let ids = bundle.catalog.models.iter().map(|m| m.id.as_str());
+        if let Some(near) = arbiter_engine::diagnostic::did_you_mean(model, ids) {
+            eprintln!("  help: did you mean `{near}`?");
+        }
         return Ok(exit::INVALID);
     }
     let out = match args.format {

@@ -102,7 +102,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
                     store.activate(b);
                 }
                 Err(e) => {
-                    eprintln!("error: invalid bundle: {e}");
+                    crate::diagnostics::print_bundle(&e);
                     return Ok(exit::INVALID);
                 }
             }

@@ -9,7 +9,7 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<u8> {
     let bundle = match bundles::load(args) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: invalid bundle: {e}");
+            crate::diagnostics::print_bundle(&e);
             return Ok(exit::INVALID);
         }
     };

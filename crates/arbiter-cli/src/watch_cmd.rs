@@ -62,7 +62,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
         match load::load_task(path) {
             Ok(t) => tasks.push((path.clone(), t)),
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::diagnostics::print_load(&e);
                 return Ok(exit::INVALID);
             }
         }

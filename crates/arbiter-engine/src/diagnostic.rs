@@ -109,9 +109,64 @@ pub(crate) fn lowercase_first(s: &str) -> String {
     }
 }
 
+/// The candidate closest to `word` by edit distance (ignoring case), when it is close enough
+/// to be a typo of it: at most one edit per three characters, and never the whole word.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit && *d < word.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance, counted in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(above + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
-    use super::lowercase_first;
+    use super::{did_you_mean, edit_distance, lowercase_first};
+
+    #[test]
+    fn typos_find_their_word_and_strangers_find_nothing() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        let fields = ["languages", "task", "resources", "data"];
+        assert_eq!(did_you_mean("lanugages", fields), Some("languages"));
+        assert_eq!(did_you_mean("Resorces", fields), Some("resources"));
+        assert_eq!(did_you_mean("colour", fields), None);
+        assert_eq!(did_you_mean("x", ["y"]), None, "never the whole word");
+        assert_eq!(
+            did_you_mean(
+                "google-bert/bert-large-uncase",
+                [
+                    "google-bert/bert-base-uncased",
+                    "google-bert/bert-large-uncased"
+                ]
+            ),
+            Some("google-bert/bert-large-uncased")
+        );
+    }
 
     #[test]
     fn lowercase_first_keeps_acronyms() {

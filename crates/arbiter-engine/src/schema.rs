@@ -66,35 +66,127 @@ impl SchemaKind {
 /// Validates a raw document against the schema generated from `T`, the type of `kind`, and
 /// returns every error with its JSON pointer. The validator is compiled once per kind.
 pub fn validate_as<T: JsonSchema>(kind: SchemaKind, instance: &Value) -> Vec<Diagnostic> {
-    static VALIDATORS: [OnceLock<Result<jsonschema::Validator, String>>; 5] =
-        [const { OnceLock::new() }; 5];
+    type Compiled = Result<(jsonschema::Validator, Value), String>;
+    static VALIDATORS: [OnceLock<Compiled>; 5] = [const { OnceLock::new() }; 5];
     let index = SchemaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    let validator = match VALIDATORS[index].get_or_init(|| compile(kind, &generate::<T>())) {
+    let compiled = VALIDATORS[index].get_or_init(|| {
+        let schema = generate::<T>();
+        compile(kind, &schema).map(|v| (v, schema))
+    });
+    let (validator, schema) = match compiled {
         Ok(v) => v,
         Err(e) => return vec![Diagnostic::new("", e.clone())],
     };
     let mut out: Vec<Diagnostic> = validator
         .iter_errors(instance)
-        .map(|e| {
+        .flat_map(|e| {
             let path = e.instance_path.to_string();
-            let message = describe(kind, &path, &e);
-            let anchor = match &e.kind {
+            match &e.kind {
+                // One problem per unknown field, each at its own key, each with its own guess.
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    unexpected.first().map(|field| {
-                        format!("{path}/{}", field.replace('~', "~0").replace('/', "~1"))
-                    })
+                    let known = fields_at(schema, schema, &path);
+                    unexpected
+                        .iter()
+                        .map(|field| {
+                            let help =
+                                diagnostic::did_you_mean(field, known.iter().map(String::as_str))
+                                    .map(|s| format!("did you mean `{s}`?"));
+                            Diagnostic {
+                                anchor: Some(format!(
+                                    "{path}/{}",
+                                    field.replace('~', "~0").replace('/', "~1")
+                                )),
+                                help,
+                                ..Diagnostic::new(
+                                    path.clone(),
+                                    format!(
+                                        "unknown field `{field}`: not part of the {kind} format"
+                                    ),
+                                )
+                            }
+                        })
+                        .collect::<Vec<_>>()
                 }
-                _ => None,
-            };
-            Diagnostic {
-                anchor,
-                ..Diagnostic::new(path, message)
+                _ => {
+                    let help = suggestion(&path, &e).map(|s| format!("did you mean `{s}`?"));
+                    vec![Diagnostic {
+                        help,
+                        ..Diagnostic::new(path.clone(), describe(kind, &path, &e))
+                    }]
+                }
             }
         })
         .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     out.dedup();
     out
+}
+
+/// The likely intended value of a misspelt enum value.
+fn suggestion(path: &str, e: &jsonschema::ValidationError<'_>) -> Option<String> {
+    let jsonschema::error::ValidationErrorKind::Enum { options } = &e.kind else {
+        return None;
+    };
+    let word = e.instance.as_str()?;
+    let mut candidates: Vec<&str> = options
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if path == "/task" {
+        candidates.extend(TaskType::ALIASES.iter().map(|(a, _)| *a));
+    }
+    diagnostic::did_you_mean(word, candidates).map(str::to_string)
+}
+
+/// The property names the schema allows for the object at `path` (every branch of an
+/// `anyOf`/`oneOf`/`allOf`, through `$ref`s into `$defs`).
+fn fields_at(root: &Value, schema: &Value, path: &str) -> Vec<String> {
+    let resolve = |s: &Value| -> Vec<Value> {
+        let mut todo = vec![s.clone()];
+        let mut out = Vec::new();
+        // Bounded: a schema nests refs and branches a few levels at most.
+        for _ in 0..64 {
+            let Some(s) = todo.pop() else { break };
+            if let Some(target) = s
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| root.pointer(p))
+            {
+                todo.push(target.clone());
+            }
+            for key in ["anyOf", "oneOf", "allOf"] {
+                if let Some(branches) = s.get(key).and_then(Value::as_array) {
+                    todo.extend(branches.iter().cloned());
+                }
+            }
+            out.push(s);
+        }
+        out
+    };
+    let mut here = resolve(schema);
+    for segment in path.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let next: Vec<Value> = here
+            .iter()
+            .filter_map(|s| {
+                s.get("properties")
+                    .and_then(|p| p.get(&segment))
+                    .or_else(|| s.get("items"))
+                    .cloned()
+            })
+            .collect();
+        here = next.iter().flat_map(resolve).collect();
+    }
+    let mut names: Vec<String> = here
+        .iter()
+        .filter_map(|s| s.get("properties").and_then(Value::as_object))
+        .flat_map(|p| p.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The schema of `T` (JSON Schema draft 2020-12).
@@ -127,13 +219,6 @@ fn describe(kind: SchemaKind, path: &str, e: &jsonschema::ValidationError<'_>) -
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        (K::AdditionalProperties { unexpected }, _, _) => {
-            let names: Vec<String> = unexpected.iter().map(|u| format!("`{u}`")).collect();
-            format!(
-                "unknown field {}: not part of the {kind} format",
-                names.join(", ")
-            )
-        }
         _ => diagnostic::lowercase_first(&e.to_string()),
     }
 }

@@ -3,7 +3,8 @@
 //! - `tests/cases/invalid/*.{yaml,json}`: tasks that must be rejected. Their expectations are
 //!   header comments (for JSON, a sibling `.expect` file):
 //!   `# expect: <pointer> ~ <text in the message>`, `# expect-count: <n>` (exact number of
-//!   diagnostics), `# expect-line: <pointer> <line>:<column>`, `# expect-syntax: <line>:<column>`.
+//!   diagnostics), `# expect-line: <pointer> <line>:<column>`, `# expect-syntax: <line>:<column>`,
+//!   `# expect-help: <pointer> ~ <text in the suggested fix>`.
 //! - `tests/cases/invalid-catalog/*.yaml`: catalogs that must be rejected, with the same headers.
 //! - `examples/tasks/*`: tasks that must load.
 //! - `tests/cases/hostile/*.rhai`: misbehaving criterion scripts, run in a one-criterion bundle
@@ -49,6 +50,7 @@ struct Expect {
     count: Option<usize>,
     lines: Vec<(String, usize, usize)>,
     syntax: Option<(usize, usize)>,
+    helps: Vec<(String, String)>,
 }
 
 fn line_col(s: &str) -> Result<(usize, usize), Failed> {
@@ -86,6 +88,12 @@ fn parse_expect(text: &str) -> Result<Expect, Failed> {
             e.lines.push((ptr.to_string(), l, c));
         } else if let Some(rest) = line.strip_prefix("expect-syntax: ") {
             e.syntax = Some(line_col(rest)?);
+        } else if let Some(rest) = line.strip_prefix("expect-help: ") {
+            let (ptr, help) = rest
+                .split_once(" ~ ")
+                .ok_or_else(|| format!("bad expect-help line `{line}`"))?;
+            let ptr = if ptr == "/" { "" } else { ptr };
+            e.helps.push((ptr.to_string(), help.to_string()));
         }
     }
     if e.errors.is_empty() && e.syntax.is_none() {
@@ -139,6 +147,14 @@ fn run_invalid(path: &Path, catalog: bool) -> Result<(), Failed> {
             .any(|d| &d.path == ptr && d.line() == Some(*line) && d.column() == Some(*column))
         {
             problems.push(format!("expected {ptr} at {line}:{column}"));
+        }
+    }
+    for (ptr, help) in &expect.helps {
+        if !diags
+            .iter()
+            .any(|d| &d.path == ptr && d.help.as_deref().is_some_and(|h| h.contains(help.as_str())))
+        {
+            problems.push(format!("expected help at {ptr} ~ {help}"));
         }
     }
     if problems.is_empty() {

@@ -4,10 +4,8 @@
 //! - [`log`]: append decisions as a hash chain; verify it, locating the first tampering.
 //! - [`archive`]: every bundle a logged decision used, stored once under its hash.
 //! - [`replay`]: re-evaluate logged tasks with their own bundle, or shadow-evaluate a candidate.
-//! - [`explain`]: a decision in plain sentences, for reviewers.
 
 pub mod archive;
-pub mod explain;
 pub mod log;
 pub mod replay;
 

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use arbiter_audit::replay::{self, Replay};
-use arbiter_audit::{archive_for_log, explain, log};
+use arbiter_audit::{archive_for_log, log};
+use arbiter_report::{Report, sentences};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
@@ -148,7 +149,10 @@ fn show(path: &std::path::Path, id: &str, format: ShowFormat) -> anyhow::Result<
             )?;
             print!(
                 "{}",
-                explain::explain(&d, matches!(format, ShowFormat::Markdown))
+                sentences::explain(
+                    &Report::new(&d, None),
+                    matches!(format, ShowFormat::Markdown)
+                )
             );
             println!("\n(record {} of the log, hash {})", record.seq, record.hash);
         }

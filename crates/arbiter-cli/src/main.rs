@@ -9,7 +9,6 @@ mod bundles;
 mod catalog_cmd;
 mod check;
 mod diagnostics;
-mod render;
 mod select;
 mod serve_cmd;
 mod test_cmd;

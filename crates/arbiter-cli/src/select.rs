@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
 use crate::exit;
-use crate::render;
+use arbiter_report::{Report, text};
 
 #[derive(Args)]
 pub struct SelectArgs {
@@ -163,18 +163,20 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
         Format::Table | Format::Markdown => {
             let md = matches!(args.format, Format::Markdown);
             let top = args.top.unwrap_or(5);
-            let mut s = render::summary(&decision, &bundle, top, md);
+            let mut report = Report::new(&decision, Some(bundle.catalog.models.len()));
+            if args.what_if {
+                report = report.with_counterfactuals(
+                    arbiter_engine::counterfactual::counterfactuals(&bundle, &decision.task, 60),
+                );
+            }
+            let mut s = text::summary(&report, top, md);
             if args.explain {
-                s.push_str(&render::explain(&decision, top, md));
+                s.push_str(&text::explain(&report, top, md));
             }
             if let Some(model) = &args.why_not {
-                s.push_str(&render::why_not(&decision, model, md));
+                s.push_str(&text::why_not(&report, model, md));
             }
-            if args.what_if {
-                let found =
-                    arbiter_engine::counterfactual::counterfactuals(&bundle, &decision.task, 60);
-                s.push_str(&render::what_if(&decision, &found, md));
-            }
+            s.push_str(&text::what_if(&report, md));
             s
         }
     };

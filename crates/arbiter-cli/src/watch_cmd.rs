@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
 use crate::exit;
-use crate::render::short;
+use arbiter_report::short;
 
 #[derive(Args)]
 pub struct WatchArgs {

@@ -323,8 +323,7 @@ async fn select(
         StatusCode::OK
     };
     let body = if q.explain {
-        let explained =
-            json!({"decision": d, "explanation": arbiter_audit::explain::explain(&d, false)});
+        let explained = arbiter_report::json::explanation(&arbiter_report::Report::new(&d, None));
         let mut s = serde_json::to_string_pretty(&explained).unwrap_or_default();
         s.push('\n');
         s

@@ -1,15 +1,11 @@
-//! Human-readable views of a decision: the ranking table, the explanation, and "why not".
+//! The engineer's views of a decision, as plain text or Markdown: the ranking table, every
+//! criterion's reasons with the weight sensitivity, why-not, and what-if.
 
 use std::fmt::Write as _;
 
 use arbiter_engine::decide::{Outcome, Ranked, Status};
-use arbiter_engine::{Bundle, Decision};
 
-/// The first 12 hex digits of a `sha256:` hash, for people.
-pub fn short(hash: &str) -> &str {
-    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
-    &hex[..hex.len().min(12)]
-}
+use crate::{Report, short};
 
 fn cell(r: &Ranked, criterion: &str) -> String {
     match r.criteria.get(criterion) {
@@ -24,7 +20,8 @@ fn cell(r: &Ranked, criterion: &str) -> String {
 }
 
 /// The header, the ranking table and the choice.
-pub fn summary(d: &Decision, bundle: &Bundle, top: usize, md: bool) -> String {
+pub fn summary(r: &Report<'_>, top: usize, md: bool) -> String {
+    let d = r.decision;
     let mut s = String::new();
     let t = &d.task;
     let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
@@ -39,12 +36,13 @@ pub fn summary(d: &Decision, bundle: &Bundle, top: usize, md: bool) -> String {
         t.resources.deployment
     );
     let meta = format!(
-        "bundle {} {} ({}) · catalog {} · {} models: {} ranked, {} vetoed",
+        "bundle {} {} ({}) · catalog {} · {}{} ranked, {} vetoed",
         d.bundle.name,
         d.bundle.version,
         short(&d.bundle.hash),
         short(&d.catalog_hash),
-        bundle.catalog.models.len(),
+        r.catalog_models
+            .map_or(String::new(), |n| format!("{n} models: ")),
         d.ranking.len(),
         vetoed.len()
     );
@@ -138,7 +136,8 @@ pub fn summary(d: &Decision, bundle: &Bundle, top: usize, md: bool) -> String {
 }
 
 /// Every criterion's reasons for the top models, and every veto.
-pub fn explain(d: &Decision, top: usize, md: bool) -> String {
+pub fn explain(report: &Report<'_>, top: usize, md: bool) -> String {
+    let d = report.decision;
     let mut s = String::new();
     let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
     for r in d.ranking.iter().take(top) {
@@ -159,7 +158,7 @@ pub fn explain(d: &Decision, top: usize, md: bool) -> String {
             }
         }
     }
-    let ranges = arbiter_engine::sensitivity::weight_ranges(d);
+    let ranges = &report.sensitivity;
     if !ranges.is_empty() {
         let _ = writeln!(
             s,
@@ -167,7 +166,11 @@ pub fn explain(d: &Decision, top: usize, md: bool) -> String {
         );
         for r in ranges {
             let high = r.high.map_or("∞".to_string(), |h| format!("{h:.2}"));
-            let next = r.next.map(|m| format!(", then {m}")).unwrap_or_default();
+            let next = r
+                .next
+                .as_ref()
+                .map(|m| format!(", then {m}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
                 "{li}{:<12} {} stays chosen for weights in [{:.2}, {high}] (now {}){next}",
@@ -188,7 +191,8 @@ pub fn explain(d: &Decision, top: usize, md: bool) -> String {
 }
 
 /// Why `model` was not chosen.
-pub fn why_not(d: &Decision, model: &str, md: bool) -> String {
+pub fn why_not(r: &Report<'_>, model: &str, md: bool) -> String {
+    let d = r.decision;
     let mut s = String::new();
     let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
     let _ = writeln!(s, "\n{h}why not {model}?");
@@ -223,33 +227,19 @@ pub fn why_not(d: &Decision, model: &str, md: bool) -> String {
         winner.model,
         winner.score
     );
-    let mut gaps: Vec<(f64, &str)> = d
-        .criteria
-        .iter()
-        .map(|c| {
-            let w = winner.criteria.get(&c.name).map_or(0.0, |r| r.contribution);
-            let t = this.criteria.get(&c.name).map_or(0.0, |r| r.contribution);
-            (w - t, c.name.as_str())
-        })
-        .collect();
-    gaps.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (gap, name) in gaps {
-        let reason = this
-            .criteria
-            .get(name)
-            .map(|r| r.reasons.join("; "))
-            .unwrap_or_default();
-        let _ = writeln!(s, "{li}{name:<12} {gap:+.3}  ({reason})");
+    for g in crate::gaps(d, winner, this) {
+        let _ = writeln!(s, "{li}{:<12} {:+.3}  ({})", g.criterion, g.gap, g.reasons);
     }
     s
 }
 
-/// The counterfactuals, one per field that can change the choice.
-pub fn what_if(
-    d: &Decision,
-    found: &[arbiter_engine::counterfactual::Counterfactual],
-    md: bool,
-) -> String {
+/// The counterfactuals, one per field that can change the choice (nothing when the report has
+/// none computed).
+pub fn what_if(r: &Report<'_>, md: bool) -> String {
+    let d = r.decision;
+    let Some(found) = &r.counterfactuals else {
+        return String::new();
+    };
     let mut s = String::new();
     let (h, li) = if md { ("### ", "- ") } else { ("", "  ") };
     let now = d.chosen.as_deref().unwrap_or("nothing");

@@ -3,10 +3,13 @@
 
 use std::fmt::Write as _;
 
-use arbiter_engine::decide::{Decision, Outcome, Status};
+use arbiter_engine::decide::{Outcome, Status};
+
+use crate::Report;
 
 /// Plain sentences explaining a decision, for people who do not read Rhai.
-pub fn explain(d: &Decision, markdown: bool) -> String {
+pub fn explain(report: &Report<'_>, markdown: bool) -> String {
+    let d = report.decision;
     let mut s = String::new();
     let t = &d.task;
     let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
@@ -77,26 +80,12 @@ pub fn explain(d: &Decision, markdown: bool) -> String {
                 }
             }
             if let Some(second) = d.ranking.get(1) {
-                let worst = d
-                    .criteria
-                    .iter()
-                    .map(|c| {
-                        let get = |m: &arbiter_engine::decide::Ranked| {
-                            m.criteria.get(&c.name).map_or(0.0, |r| r.contribution)
-                        };
-                        (c.name.as_str(), get(first) - get(second))
-                    })
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                if let Some((name, gap)) = worst.filter(|w| w.1 > 0.0) {
-                    let reason = second
-                        .criteria
-                        .get(name)
-                        .map(|r| r.reasons.join("; "))
-                        .unwrap_or_default();
+                let worst = crate::gaps(d, first, second).into_iter().next();
+                if let Some(g) = worst.filter(|g| g.gap > 0.0) {
                     let _ = writeln!(
                         s,
-                        "\nThe runner-up, {}, lost most on {name} ({gap:.3} of the score): {reason}.",
-                        second.model
+                        "\nThe runner-up, {}, lost most on {} ({:.3} of the score): {}.",
+                        second.model, g.criterion, g.gap, g.reasons
                     );
                 }
             }

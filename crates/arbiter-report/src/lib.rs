@@ -1,0 +1,96 @@
+//! Everything a person reads about a decision, from one place.
+//!
+//! A [`Report`] holds the facts — the [`Decision`], the catalog's size, the weight sensitivity
+//! and, when they were asked for, the counterfactuals — all computed before any rendering, so
+//! presentation only formats. Each view is a function of a report:
+//!
+//! - [`text`]: the ranking table, the criteria's reasons, why-not and what-if, as plain text or
+//!   Markdown (`arbiter select`);
+//! - [`sentences`]: the decision in plain sentences for reviewers who do not read Rhai
+//!   (`arbiter audit show`, `POST /v1/explain`);
+//! - [`json`]: the decision with its explanation, for machines.
+//!
+//! Nothing here decides or computes a score; every figure comes from the decision.
+
+use arbiter_engine::Decision;
+use arbiter_engine::counterfactual::Counterfactual;
+use arbiter_engine::decide::Ranked;
+use arbiter_engine::sensitivity::{self, WeightRange};
+
+pub mod json;
+pub mod sentences;
+pub mod text;
+
+/// The facts a view of a decision is made from.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    /// The decision.
+    pub decision: &'a Decision,
+    /// How many models the catalog held (ranked, vetoed and unjudged together), when known
+    /// (a logged decision does not say).
+    pub catalog_models: Option<usize>,
+    /// How far each weight may move, alone, before the choice changes.
+    pub sensitivity: Vec<WeightRange>,
+    /// The nearest change of each task field that changes the choice, when computed.
+    pub counterfactuals: Option<Vec<Counterfactual>>,
+}
+
+impl<'a> Report<'a> {
+    /// The report of a decision over a catalog of `catalog_models` models; the sensitivity is
+    /// computed here (it needs only the decision), the counterfactuals are not.
+    pub fn new(decision: &'a Decision, catalog_models: Option<usize>) -> Self {
+        Report {
+            decision,
+            catalog_models,
+            sensitivity: sensitivity::weight_ranges(decision),
+            counterfactuals: None,
+        }
+    }
+
+    /// The same report with counterfactuals (they cost one decision per value tried, so the
+    /// caller computes them only when asked, with its bundle).
+    pub fn with_counterfactuals(mut self, found: Vec<Counterfactual>) -> Self {
+        self.counterfactuals = Some(found);
+        self
+    }
+}
+
+/// The first 12 hex digits of a `sha256:` hash, for people.
+pub fn short(hash: &str) -> &str {
+    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
+    &hex[..hex.len().min(12)]
+}
+
+/// Where `other` lost to `winner`, criterion by criterion: the winner's weighted contribution
+/// minus `other`'s, largest first, with `other`'s reasons.
+pub fn gaps<'d>(d: &'d Decision, winner: &Ranked, other: &'d Ranked) -> Vec<Gap<'d>> {
+    let mut gaps: Vec<Gap<'d>> = d
+        .criteria
+        .iter()
+        .map(|c| {
+            let contribution = |r: &Ranked| r.criteria.get(&c.name).map_or(0.0, |x| x.contribution);
+            Gap {
+                criterion: c.name.as_str(),
+                gap: contribution(winner) - contribution(other),
+                reasons: other
+                    .criteria
+                    .get(&c.name)
+                    .map(|r| r.reasons.join("; "))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    gaps.sort_by(|a, b| b.gap.total_cmp(&a.gap));
+    gaps
+}
+
+/// One criterion's share of the distance between two ranked models.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap<'d> {
+    /// The criterion.
+    pub criterion: &'d str,
+    /// The winner's contribution minus the other model's.
+    pub gap: f64,
+    /// The other model's reasons under this criterion.
+    pub reasons: String,
+}

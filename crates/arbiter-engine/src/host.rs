@@ -3,9 +3,11 @@
 //!
 //! Sandbox: `import` is compiled out (`no_module`), `eval` is disabled, Rhai has no file or
 //! network access, and every limit is set explicitly (debug and release builds of Rhai default
-//! differently). A wall-clock deadline per call is kept in a thread-local and checked from
-//! `on_progress`, so a call is cut off by whichever comes first: its operation budget or its
-//! time. `print` and `debug` go to the trace, never to stdout. The string interner is off: it
+//! differently). A deadline per call, in CPU time of the calling thread, is kept in a
+//! thread-local and checked from `on_progress`, so a call is cut off by whichever comes first:
+//! its operation budget or its time. CPU time, not wall-clock time: a busy machine preempting
+//! the thread must not turn a verdict into a timeout, or the same task would get different
+//! decisions under load and replay would disagree with the log. `print` and `debug` go to the trace, never to stdout. The string interner is off: it
 //! is a lock shared by every thread.
 //!
 //! Scripts receive a `Task` and a `Model` as custom types with getters, built once per catalog
@@ -189,16 +191,26 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
 }
 
 thread_local! {
-    /// The wall-clock deadline of the script call running on this thread, if any.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// The deadline of the script call running on this thread, on [`thread_clock`], if any.
+    static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+}
+
+/// The CPU time this thread has used; where the platform cannot say, the time since the first
+/// call (wall clock).
+fn thread_clock() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    match cpu_time::ThreadTime::try_now() {
+        Ok(t) => t.as_duration(),
+        Err(_) => START.get_or_init(Instant::now).elapsed(),
+    }
 }
 
 /// Marker value with which `on_progress` terminates a call that ran past its deadline.
 const DEADLINE_TOKEN: &str = "deadline";
 
-/// Runs `f` with a wall-clock deadline for the script calls it makes on this thread.
+/// Runs `f` with a deadline, `timeout` of this thread's CPU time, for the script calls it makes.
 pub fn with_deadline<T>(timeout: Duration, f: impl FnOnce() -> T) -> T {
-    let previous = DEADLINE.with(|d| d.replace(Some(Instant::now() + timeout)));
+    let previous = DEADLINE.with(|d| d.replace(Some(thread_clock() + timeout)));
     let out = f();
     DEADLINE.with(|d| d.set(previous));
     out
@@ -251,7 +263,7 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
         if ops % 256 != 0 {
             return None;
         }
-        let late = DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t));
+        let late = DEADLINE.with(|d| d.get().is_some_and(|t| thread_clock() > t));
         late.then(|| Dynamic::from(ImmutableString::from(DEADLINE_TOKEN)))
     });
     let print_origin = origin.clone();

@@ -115,7 +115,8 @@ pub struct Limits {
     #[serde(default = "defaults::max_operations")]
     #[schemars(range(min = 1))]
     pub max_operations: u64,
-    /// Wall-clock time per call, in milliseconds.
+    /// CPU time per call (of the thread running it), in milliseconds: a busy machine does not
+    /// turn a verdict into a timeout.
     #[serde(default = "defaults::timeout_ms")]
     #[schemars(range(min = 1))]
     pub timeout_ms: u64,

@@ -11,7 +11,7 @@ use crate::manifest::Limits;
 use crate::span::Span;
 
 /// Runs a compiled criterion's `evaluate(task, model)` within `limits` (operations in the
-/// engine, wall-clock time here) and checks that it returned a verdict.
+/// engine, CPU time of this thread here) and checks that it returned a verdict.
 pub fn call(
     engine: &Engine,
     ast: &AST,

@@ -1,6 +1,8 @@
 //! Every view of a decision is made from the same facts: what one view says about a decision,
 //! the others must not contradict. Run over every example task with the default bundle.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
+
 use std::path::{Path, PathBuf};
 
 use arbiter_engine::{Bundle, decide, load};
@@ -41,17 +43,26 @@ fn the_runner_up_loses_most_where_why_not_says_it_does() {
             .lines()
             .find(|l| l.trim_start().starts_with(largest.criterion))
             .unwrap_or_else(|| panic!("why-not lists {}:\n{why_not}", largest.criterion));
-        assert!(first_line.contains(&format!("{:+.3}", largest.gap)), "{first_line}");
+        assert!(
+            first_line.contains(&format!("{:+.3}", largest.gap)),
+            "{first_line}"
+        );
         let said = sentences::explain(&report, false);
         if largest.gap > 0.0 {
             assert!(
-                said.contains(&format!("lost most on {} ({:.3}", largest.criterion, largest.gap)),
+                said.contains(&format!(
+                    "lost most on {} ({:.3}",
+                    largest.criterion, largest.gap
+                )),
                 "{said}"
             );
             compared += 1;
         }
     }
-    assert!(compared >= 5, "only {compared} decisions had a runner-up behind on some criterion");
+    assert!(
+        compared >= 5,
+        "only {compared} decisions had a runner-up behind on some criterion"
+    );
 }
 
 #[test]
@@ -74,8 +85,15 @@ fn the_table_the_sentences_and_the_json_name_the_same_choice() {
         // Weight sensitivity is computed once, in the report, and shown by --explain.
         let explained = text::explain(&report, 3, false);
         for range in &report.sensitivity {
-            assert!(explained.contains(&format!("{:<12} ", range.criterion)), "{explained}");
+            assert!(
+                explained.contains(&format!("{:<12} ", range.criterion)),
+                "{explained}"
+            );
         }
-        assert_eq!(text::what_if(&report, false), "", "no counterfactuals asked for");
+        assert_eq!(
+            text::what_if(&report, false),
+            "",
+            "no counterfactuals asked for"
+        );
     }
 }

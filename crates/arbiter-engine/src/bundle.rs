@@ -179,6 +179,8 @@ pub struct Bundle {
     pub devices: Arc<Devices>,
     pub(crate) engine: Engine,
     pub(crate) models: Vec<ModelView>,
+    /// The statement each call evaluates (`evaluate(task, model)`).
+    driver: AST,
 }
 
 impl fmt::Debug for Bundle {
@@ -278,6 +280,11 @@ impl Bundle {
                 ast: Arc::new(ast),
             });
         }
+        let driver = script::driver(&engine).map_err(|f| BundleError::Script {
+            file: origin.clone(),
+            span: f.span,
+            message: f.message,
+        })?;
         let bundle = Bundle {
             hash: files.hash(),
             manifest,
@@ -287,6 +294,7 @@ impl Bundle {
             criteria,
             files,
             devices,
+            driver,
             engine,
             models,
         };
@@ -300,9 +308,9 @@ impl Bundle {
         let Some(model) = self.models.first() else {
             return Ok(());
         };
-        for c in &self.criteria {
+        for (c, caller) in self.criteria.iter().zip(&mut self.callers()) {
             let file = format!("{}/{}", self.origin, c.script);
-            self.call(c, &task, model).map_err(|e| BundleError::Script {
+            self.call(caller, &task, model).map_err(|e| BundleError::Script {
                 file,
                 span: e.span,
                 message: format!(
@@ -314,14 +322,31 @@ impl Bundle {
         Ok(())
     }
 
-    /// Runs one criterion on one model, within the bundle's limits and deadline.
+    /// Runs one criterion on one model, within the bundle's limits and deadline; `caller` is
+    /// the criterion's entry of [`Bundle::callers`] (which criterion it calls), made on this
+    /// thread.
     pub(crate) fn call(
         &self,
-        c: &Criterion,
+        caller: &mut script::Caller,
         task: &TaskView,
         model: &ModelView,
     ) -> Result<Verdict, ScriptFault> {
-        script::call(&self.engine, &c.ast, &self.manifest.limits, task, model)
+        script::call(
+            &self.engine,
+            caller,
+            &self.driver,
+            &self.manifest.limits,
+            task,
+            model,
+        )
+    }
+
+    /// One [`script::Caller`] per criterion, in bundle order, for one thread's calls.
+    pub(crate) fn callers(&self) -> Vec<script::Caller> {
+        self.criteria
+            .iter()
+            .map(|c| script::Caller::new(&self.engine, &c.ast))
+            .collect()
     }
 
     /// The prepared models, in catalog order.

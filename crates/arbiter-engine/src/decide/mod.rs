@@ -166,13 +166,16 @@ pub fn evaluate(bundle: &Bundle, task: &Task) -> Vec<Vec<Result<Verdict, ScriptF
     bundle
         .models()
         .par_iter()
-        .map(|m| {
-            bundle
-                .criteria
-                .iter()
-                .map(|c| bundle.call(c, &view, m))
-                .collect()
-        })
+        // Each rayon job keeps one caller per criterion across the models it evaluates.
+        .map_init(
+            || bundle.callers(),
+            |callers, m| {
+                callers
+                    .iter_mut()
+                    .map(|caller| bundle.call(caller, &view, m))
+                    .collect()
+            },
+        )
         .collect()
 }
 

@@ -11,10 +11,7 @@ use arbiter_audit::replay::{self, Replay};
 use arbiter_audit::{AuditTrail, LogError, archive_for_log};
 use arbiter_engine::bundle::Files;
 use arbiter_engine::{Bundle, Task, decide, load};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use arbiter_test_support::repo;
 
 fn default_bundle() -> Bundle {
     Bundle::load(&repo().join("policies"), None).unwrap()

@@ -2,139 +2,44 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::{Output, Stdio};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use arbiter_test_support::{
+    Binary, BundleCopy, Running, copy_dir, oversized_post_status, repo, repo_listing, text,
+};
 
+const ARBITER: Binary = Binary::new(env!("CARGO_BIN_EXE_arbiter"));
+
+const LEGAL: &str = "examples/tasks/legal-classification.yaml";
+
+/// `arbiter ARGS`, run from the repository root to completion.
 fn arbiter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("the arbiter binary runs")
+    ARBITER.run(args)
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn example_tasks() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(repo().join("examples/tasks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|p| {
-            format!(
-                "examples/tasks/{}",
-                p.file_name().unwrap().to_string_lossy()
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-#[test]
-fn every_example_task_checks() {
-    let tasks = example_tasks();
-    assert!(tasks.len() >= 8, "{tasks:?}");
-    let mut args = vec!["check"];
-    args.extend(tasks.iter().map(String::as_str));
-    let out = arbiter(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-#[test]
-fn four_mistakes_are_reported_in_one_run() {
-    let out = arbiter(&["check", "tests/cases/invalid/four-errors-at-once.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    let t = text(&out);
-    for needle in [
-        "/task:",
-        "/languages:",
-        "/data/labeled_examples:",
-        "`colour`",
-        "4 problems",
-    ] {
-        assert!(t.contains(needle), "missing {needle} in:\n{t}");
+/// `arbiter select TASK [--bundle BUNDLE] --format json`.
+fn select_json(task: &str, bundle: Option<&str>) -> Output {
+    let mut args = vec!["select", task];
+    if let Some(b) = bundle {
+        args.extend(["--bundle", b]);
     }
+    args.extend(["--format", "json"]);
+    arbiter(&args)
 }
 
-#[test]
-fn broken_yaml_names_line_and_column() {
-    let out = arbiter(&["check", "tests/cases/invalid/broken-yaml.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    let t = text(&out);
-    assert!(t.contains("broken-yaml.yaml:6:5:"), "{t}");
+/// The process exited with `code`; else the test fails showing what it said.
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
 }
 
-#[test]
-fn one_bad_file_fails_the_whole_check_but_all_are_checked() {
-    let out = arbiter(&[
-        "check",
-        "tests/cases/invalid/zero-budgets.yaml",
-        "examples/tasks/biomedical-ner.yaml",
-        "tests/cases/invalid/wrong-types.yaml",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    let t = text(&out);
-    assert!(
-        t.contains("zero-budgets.yaml") && t.contains("wrong-types.yaml"),
-        "{t}"
-    );
-    assert!(
-        t.contains("ok      examples/tasks/biomedical-ner.yaml"),
-        "{t}"
-    );
-    assert!(t.contains("2 of 3 file(s) invalid"), "{t}");
+/// The process said `needle`, on stdout or stderr.
+#[track_caller]
+fn assert_says(out: &Output, needle: &str) {
+    let t = text(out);
+    assert!(t.contains(needle), "missing {needle:?} in:\n{t}");
 }
-
-#[test]
-fn missing_file_is_an_error_not_a_panic() {
-    let out = arbiter(&["check", "no/such/task.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("cannot read `no/such/task.yaml`"),
-        "{}",
-        text(&out)
-    );
-}
-
-#[test]
-fn the_default_catalog_checks() {
-    let out = arbiter(&["check", "--catalog", "policies/catalog.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-#[test]
-fn schema_output_equals_the_checked_in_files() {
-    for kind in ["task", "catalog"] {
-        let out = arbiter(&["schema", kind]);
-        assert_eq!(out.status.code(), Some(0));
-        let file = std::fs::read(repo().join(format!("schemas/{kind}.schema.json"))).unwrap();
-        assert_eq!(
-            out.stdout, file,
-            "arbiter schema {kind} differs from schemas/{kind}.schema.json"
-        );
-    }
-    let out = arbiter(&["schema", "nonsense"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("unknown schema `nonsense`"),
-        "{}",
-        text(&out)
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
-// select and test
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -148,28 +53,99 @@ fn differences(a: serde_json::Value, b: serde_json::Value) -> Vec<&'static str> 
     a.differences(&b)
 }
 
-/// Copies a folder, following symbolic links, so a test can edit a bundle.
-fn copy_dir(from: &Path, to: &Path) {
-    arbiter_engine::bundle::Files::read_dir(from)
-        .unwrap()
-        .write_to(to)
-        .unwrap();
+fn example_tasks() -> Vec<String> {
+    repo_listing("examples/tasks", |p| {
+        p.extension().is_some_and(|e| e == "yaml")
+    })
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let s = std::fs::read_to_string(path).unwrap();
-    assert!(
-        s.contains(from),
-        "{} does not contain {from:?}",
-        path.display()
-    );
-    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+// ---------------------------------------------------------------------------------------------
+// check and schema
+
+#[test]
+fn every_example_task_checks() {
+    let tasks = example_tasks();
+    assert!(tasks.len() >= 8, "{tasks:?}");
+    let mut args = vec!["check"];
+    args.extend(tasks.iter().map(String::as_str));
+    assert_exit(&arbiter(&args), 0);
 }
+
+#[test]
+fn four_mistakes_are_reported_in_one_run() {
+    let out = arbiter(&["check", "tests/cases/invalid/four-errors-at-once.yaml"]);
+    assert_exit(&out, 2);
+    for needle in [
+        "/task:",
+        "/languages:",
+        "/data/labeled_examples:",
+        "`colour`",
+        "4 problems",
+    ] {
+        assert_says(&out, needle);
+    }
+}
+
+#[test]
+fn broken_yaml_names_line_and_column() {
+    let out = arbiter(&["check", "tests/cases/invalid/broken-yaml.yaml"]);
+    assert_exit(&out, 2);
+    assert_says(&out, "broken-yaml.yaml:6:5:");
+}
+
+#[test]
+fn one_bad_file_fails_the_whole_check_but_all_are_checked() {
+    let out = arbiter(&[
+        "check",
+        "tests/cases/invalid/zero-budgets.yaml",
+        "examples/tasks/biomedical-ner.yaml",
+        "tests/cases/invalid/wrong-types.yaml",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, "zero-budgets.yaml");
+    assert_says(&out, "wrong-types.yaml");
+    assert_says(&out, "ok      examples/tasks/biomedical-ner.yaml");
+    assert_says(&out, "2 of 3 file(s) invalid");
+}
+
+#[test]
+fn missing_file_is_an_error_not_a_panic() {
+    let out = arbiter(&["check", "no/such/task.yaml"]);
+    assert_exit(&out, 2);
+    assert_says(&out, "cannot read `no/such/task.yaml`");
+}
+
+#[test]
+fn the_default_catalog_checks() {
+    assert_exit(
+        &arbiter(&["check", "--catalog", "policies/catalog.yaml"]),
+        0,
+    );
+}
+
+#[test]
+fn schema_output_equals_the_checked_in_files() {
+    for kind in ["task", "catalog"] {
+        let out = arbiter(&["schema", kind]);
+        assert_exit(&out, 0);
+        let file = std::fs::read(repo().join(format!("schemas/{kind}.schema.json"))).unwrap();
+        assert_eq!(
+            out.stdout, file,
+            "arbiter schema {kind} differs from schemas/{kind}.schema.json"
+        );
+    }
+    let out = arbiter(&["schema", "nonsense"]);
+    assert_exit(&out, 2);
+    assert_says(&out, "unknown schema `nonsense`");
+}
+
+// ---------------------------------------------------------------------------------------------
+// select and test
 
 #[test]
 fn every_example_selects_with_a_valid_deterministic_decision() {
     for task in example_tasks() {
-        let out = arbiter(&["select", &task, "--format", "json"]);
+        let out = select_json(&task, None);
         assert_eq!(out.status.code(), Some(0), "{task}: {}", text(&out));
         let d = json(&out);
         let errors = arbiter_engine::SchemaKind::Decision.validate(&d);
@@ -185,7 +161,7 @@ fn every_example_selects_with_a_valid_deterministic_decision() {
             7,
             "{task}: seven criteria per ranked model (the guide's six and licence)"
         );
-        let again = json(&arbiter(&["select", &task, "--format", "json"]));
+        let again = json(&select_json(&task, None));
         assert_ne!(d["decision_id"], again["decision_id"]);
         assert!(differences(d, again).is_empty(), "{task}: two runs differ");
     }
@@ -194,8 +170,7 @@ fn every_example_selects_with_a_valid_deterministic_decision() {
 #[test]
 fn the_table_shows_each_criterion_per_model() {
     let out = arbiter(&["select", "examples/tasks/chinese-sentiment-cpu.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let t = text(&out);
+    assert_exit(&out, 0);
     for c in [
         "task_type",
         "language",
@@ -205,7 +180,7 @@ fn the_table_shows_each_criterion_per_model() {
         "benchmarks",
         "chosen: hfl/",
     ] {
-        assert!(t.contains(c), "missing {c}:\n{t}");
+        assert_says(&out, c);
     }
 }
 
@@ -220,20 +195,17 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
         "--why-not",
         "google-bert/bert-base-uncased",
     ]);
-    assert_eq!(out.status.code(), Some(0));
-    let t = text(&out);
-    assert!(t.contains("vetoed ("), "{t}");
-    assert!(
-        t.contains("weight sensitivity") && t.contains("stays chosen for weights in ["),
-        "{t}"
+    assert_exit(&out, 0);
+    assert_says(&out, "vetoed (");
+    assert_says(&out, "weight sensitivity");
+    assert_says(&out, "stays chosen for weights in [");
+    assert_says(
+        &out,
+        "google-bert/bert-base-uncased — resources: needs about 443 MB at fp32",
     );
-    assert!(
-        t.contains("google-bert/bert-base-uncased — resources: needs about 443 MB at fp32"),
-        "{t}"
-    );
-    assert!(
-        t.contains("why not google-bert/bert-base-uncased?\n  vetoed by resources"),
-        "{t}"
+    assert_says(
+        &out,
+        "why not google-bert/bert-base-uncased?\n  vetoed by resources",
     );
 
     let out = arbiter(&[
@@ -242,11 +214,8 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
         "--why-not",
         "google-bert/bert-base-cased",
     ]);
-    let t = text(&out);
-    assert!(
-        t.contains("behind") && t.contains("per criterion (winner − this)"),
-        "{t}"
-    );
+    assert_says(&out, "behind");
+    assert_says(&out, "per criterion (winner − this)");
 
     let out = arbiter(&[
         "select",
@@ -254,40 +223,30 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
         "--why-not",
         "no/such-model",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("`no/such-model` is not in the catalog"));
+    assert_exit(&out, 2);
+    assert_says(&out, "`no/such-model` is not in the catalog");
 }
 
 #[test]
 fn markdown_is_a_table() {
-    let out = arbiter(&[
-        "select",
-        "examples/tasks/legal-classification.yaml",
-        "--format",
-        "markdown",
-        "--explain",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let t = text(&out);
-    assert!(t.contains("| rank | model | score | margin |"), "{t}");
-    assert!(
-        t.contains("**chosen: nlpaueb/legal-bert-base-uncased**"),
-        "{t}"
-    );
+    let out = arbiter(&["select", LEGAL, "--format", "markdown", "--explain"]);
+    assert_exit(&out, 0);
+    assert_says(&out, "| rank | model | score | margin |");
+    assert_says(&out, "**chosen: nlpaueb/legal-bert-base-uncased**");
 }
 
 #[test]
 fn exit_codes_distinguish_no_choice_invalid_input_and_policy_failure() {
-    let dir = tempfile::tempdir().unwrap();
     // 1: every model vetoed, and the JSON still lists why.
+    let dir = tempfile::tempdir().unwrap();
     let task = dir.path().join("impossible.yaml");
     std::fs::write(
         &task,
         "name: impossible\ntask: translation\nlanguages: [en, sw]\ndata: {labeled_examples: 10}\nresources: {deployment: mobile, max_memory_mb: 50}\n",
     )
     .unwrap();
-    let out = arbiter(&["select", task.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = select_json(task.to_str().unwrap(), None);
+    assert_exit(&out, 1);
     let d = json(&out);
     assert!(d["chosen"].is_null());
     assert_eq!(d["outcome"], "all-vetoed");
@@ -295,46 +254,26 @@ fn exit_codes_distinguish_no_choice_invalid_input_and_policy_failure() {
 
     // 2: an invalid task.
     let out = arbiter(&["select", "tests/cases/invalid/four-errors-at-once.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_exit(&out, 2);
 
     // 2: an invalid bundle, named by file, line and column.
-    let bundle = dir.path().join("broken");
-    copy_dir(&repo().join("policies"), &bundle);
-    edit(
-        &bundle.join("criteria/domain.rhai"),
-        "fn evaluate(task, model) {",
-        "fn evaluate(task, model) {\n    let = 1;",
-    );
-    let out = arbiter(&[
-        "select",
-        "examples/tasks/legal-classification.yaml",
-        "--bundle",
-        bundle.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("criteria/domain.rhai:18:9: expecting name of a variable"),
-        "{}",
-        text(&out)
+    let broken = BundleCopy::policies();
+    broken.prepend_to_evaluate("domain", &["let = 1;"]);
+    let out = arbiter(&["select", LEGAL, "--bundle", broken.arg()]);
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        "criteria/domain.rhai:18:9: expecting name of a variable",
     );
 
     // 3: a criterion with on_error = "fail" fails at run time.
-    let bundle = dir.path().join("failing");
-    copy_dir(&repo().join("policies"), &bundle);
-    edit(
-        &bundle.join("criteria/task_type.rhai"),
-        "fn evaluate(task, model) {",
-        "fn evaluate(task, model) {\n    if model.id == \"distilbert-base-uncased\" { return 1 / 0; }",
+    let failing = BundleCopy::policies();
+    failing.prepend_to_evaluate(
+        "task_type",
+        &["if model.id == \"distilbert-base-uncased\" { return 1 / 0; }"],
     );
-    let out = arbiter(&[
-        "select",
-        "examples/tasks/legal-classification.yaml",
-        "--bundle",
-        bundle.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let out = select_json(LEGAL, Some(failing.arg()));
+    assert_exit(&out, 3);
     let d = json(&out);
     assert_eq!(d["outcome"], "failed");
     assert_eq!(d["errors"][0]["criterion"], "task_type");
@@ -348,37 +287,20 @@ fn exit_codes_distinguish_no_choice_invalid_input_and_policy_failure() {
 
 #[test]
 fn a_weight_or_script_edited_on_disk_changes_the_next_select() {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("policies");
-    copy_dir(&repo().join("policies"), &bundle);
-    let b = bundle.to_str().unwrap();
-    let task = "examples/tasks/legal-classification.yaml";
-    let chosen = || {
-        json(&arbiter(&[
-            "select", task, "--bundle", b, "--format", "json",
-        ]))["chosen"]
-            .clone()
-    };
+    let bundle = BundleCopy::policies();
+    let chosen = || json(&select_json(LEGAL, Some(bundle.arg())))["chosen"].clone();
     assert_eq!(chosen(), "nlpaueb/legal-bert-base-uncased");
 
-    edit(
-        &bundle.join("bundle.toml"),
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 2.0",
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 0.0",
-    );
+    bundle.reweigh("domain", "2.0", "0.0");
     assert_ne!(
         chosen(),
         "nlpaueb/legal-bert-base-uncased",
         "the weight edit had no effect"
     );
 
-    edit(&bundle.join("bundle.toml"), "weight = 0.0", "weight = 2.0");
+    bundle.reweigh("domain", "0.0", "2.0");
     assert_eq!(chosen(), "nlpaueb/legal-bert-base-uncased");
-    edit(
-        &bundle.join("criteria/domain.rhai"),
-        "if have == want {",
-        "if false {",
-    );
+    bundle.patch_script("domain", "if have == want {", "if false {");
     assert_ne!(
         chosen(),
         "nlpaueb/legal-bert-base-uncased",
@@ -391,42 +313,29 @@ fn arbiter_test_passes_on_shipped_bundles_and_names_a_broken_case() {
     for bundle in ["policies", "examples/bundles/commercial"] {
         let out = arbiter(&["test", "--bundle", bundle]);
         assert_eq!(out.status.code(), Some(0), "{bundle}: {}", text(&out));
-        assert!(text(&out).contains(" 0 failed"), "{}", text(&out));
+        assert_says(&out, " 0 failed");
     }
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("policies");
-    copy_dir(&repo().join("policies"), &bundle);
-    edit(
-        &bundle.join("bundle.toml"),
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 2.0",
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 0.0",
-    );
-    let out = arbiter(&["test", "--bundle", bundle.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("FAIL  tests/legal-prefers-legal-bert.yaml"),
-        "{}",
-        text(&out)
-    );
+    let bundle = BundleCopy::policies();
+    bundle.reweigh("domain", "2.0", "0.0");
+    let out = arbiter(&["test", "--bundle", bundle.arg()]);
+    assert_exit(&out, 1);
+    assert_says(&out, "FAIL  tests/legal-prefers-legal-bert.yaml");
 }
 
 #[test]
 fn the_embedded_bundle_is_used_outside_the_repository() {
     let dir = tempfile::tempdir().unwrap();
     let task = repo().join("examples/tasks/chinese-sentiment-cpu.yaml");
-    let out = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(["select", task.to_str().unwrap(), "--format", "json"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = ARBITER.run_in(
+        dir.path(),
+        &["select", task.to_str().unwrap(), "--format", "json"],
+    );
+    assert_exit(&out, 0);
     let embedded = json(&out);
-    let local = json(&arbiter(&[
-        "select",
+    let local = json(&select_json(
         "examples/tasks/chinese-sentiment-cpu.yaml",
-        "--format",
-        "json",
-    ]));
+        None,
+    ));
     assert_eq!(
         embedded["bundle"], local["bundle"],
         "the embedded bundle differs from policies/"
@@ -436,23 +345,10 @@ fn the_embedded_bundle_is_used_outside_the_repository() {
 
 #[test]
 fn script_prints_never_reach_stdout() {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("policies");
-    copy_dir(&repo().join("policies"), &bundle);
-    edit(
-        &bundle.join("criteria/domain.rhai"),
-        "fn evaluate(task, model) {",
-        "fn evaluate(task, model) {\n    print(\"noise\");\n    debug(\"more noise\");",
-    );
-    let out = arbiter(&[
-        "select",
-        "examples/tasks/legal-classification.yaml",
-        "--bundle",
-        bundle.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let bundle = BundleCopy::policies();
+    bundle.prepend_to_evaluate("domain", &["print(\"noise\");", "debug(\"more noise\");"]);
+    let out = select_json(LEGAL, Some(bundle.arg()));
+    assert_exit(&out, 0);
     json(&out);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("noise"));
 }
@@ -460,94 +356,37 @@ fn script_prints_never_reach_stdout() {
 // ---------------------------------------------------------------------------------------------
 // watch
 
-/// A running `arbiter watch` whose output lines arrive on a channel; killed when dropped.
-struct Watching {
-    child: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Watching {
-    fn start(bundle: &Path, task: &str) -> Watching {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-            .args([
-                "watch",
-                "--bundle",
-                bundle.to_str().unwrap(),
-                task,
-                "--debounce-ms",
-                "50",
-            ])
-            .current_dir(repo())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut w = Watching {
-            child,
-            lines,
-            seen: Vec::new(),
-        };
-        w.expect("(watching for changes");
-        w
-    }
-
-    /// Waits (with a deadline) for a line containing `needle`, returning it.
-    fn expect(&mut self, needle: &str) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("no line with {needle:?}; saw:\n{}", self.seen.join("\n")),
-            }
-        }
-    }
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 const TINY_TASK: &str = "tests/cases/watch-task.yaml";
 
 fn version_script(v: &str) -> String {
     format!("fn evaluate(task, model) {{\n    score(0.5, \"{v}\")\n}}\n")
 }
 
+/// A running `arbiter watch`, once it says it is watching; killed when dropped.
+fn watch(bundle: &Path, task: &str) -> Running {
+    let mut w = ARBITER.start(&[
+        "watch",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        task,
+        "--debounce-ms",
+        "50",
+    ]);
+    w.expect("(watching for changes");
+    w
+}
+
 #[test]
 fn watch_reloads_after_every_kind_of_save() {
-    let dir = tempfile::tempdir().unwrap();
-    let b = dir.path().join("bundle");
-    copy_dir(&repo().join("tests/bundles/tiny"), &b);
-    let mut w = Watching::start(&b, TINY_TASK);
+    let bundle = BundleCopy::of("tests/bundles/tiny");
+    let b = bundle.path();
+    let mut w = watch(b, TINY_TASK);
 
     // In place.
-    std::fs::write(b.join("criteria/version.rhai"), version_script("v2")).unwrap();
+    bundle.write("criteria/version.rhai", &version_script("v2"));
     w.expect("reloaded:");
     // Temporary file, then rename (vim, sed -i, JetBrains).
-    std::fs::write(b.join("criteria/.version.rhai.tmp"), version_script("v3")).unwrap();
+    bundle.write("criteria/.version.rhai.tmp", &version_script("v3"));
     std::fs::rename(
         b.join("criteria/.version.rhai.tmp"),
         b.join("criteria/version.rhai"),
@@ -557,32 +396,21 @@ fn watch_reloads_after_every_kind_of_save() {
     // Delete, then re-create: the gap is refused, the new file goes live.
     std::fs::remove_file(b.join("criteria/version.rhai")).unwrap();
     w.expect("rejected:");
-    std::fs::write(b.join("criteria/version.rhai"), version_script("v4")).unwrap();
+    bundle.write("criteria/version.rhai", &version_script("v4"));
     w.expect("reloaded:");
     // A new criterion and its manifest entry.
-    std::fs::write(b.join("criteria/depth.rhai"), version_script("depth")).unwrap();
-    let mut manifest = std::fs::read_to_string(b.join("bundle.toml")).unwrap();
-    manifest.push_str(
+    bundle.write("criteria/depth.rhai", &version_script("depth"));
+    bundle.append(
+        "bundle.toml",
         "\n[[criterion]]\nname = \"depth\"\nscript = \"criteria/depth.rhai\"\nweight = 1.0\n",
     );
-    std::fs::write(b.join("bundle.toml"), manifest).unwrap();
     w.expect("reloaded:");
     // A catalog edit.
-    let catalog = std::fs::read_to_string(b.join("catalog.yaml")).unwrap();
-    std::fs::write(
-        b.join("catalog.yaml"),
-        catalog.replacen("parameters_m: 110", "parameters_m: 120", 1),
-    )
-    .unwrap();
+    bundle.patch("catalog.yaml", "parameters_m: 110", "parameters_m: 120");
     w.expect("reloaded:");
     // A catalog edit that changes the choice: the golden case pins x/first, so it is refused
     // with the case named, and the old choice keeps serving.
-    let catalog = std::fs::read_to_string(b.join("catalog.yaml")).unwrap();
-    std::fs::write(
-        b.join("catalog.yaml"),
-        catalog.replacen("parameters_m: 66", "parameters_m: 999", 1),
-    )
-    .unwrap();
+    bundle.patch("catalog.yaml", "parameters_m: 66", "parameters_m: 999");
     let line = w.expect("rejected:");
     assert!(
         line.contains("tests/smallest-wins.yaml: golden case failed"),
@@ -593,14 +421,13 @@ fn watch_reloads_after_every_kind_of_save() {
     w.expect("reloaded:");
     w.expect("x/first → x/trigger");
     // A broken script: file, line and column; the process keeps running.
-    std::fs::write(
-        b.join("criteria/version.rhai"),
+    bundle.write(
+        "criteria/version.rhai",
         "fn evaluate(task, model) {\n    score(0.5, \n",
-    )
-    .unwrap();
+    );
     let line = w.expect("rejected:");
     assert!(line.contains("criteria/version.rhai:3:1:"), "{line}");
-    std::fs::write(b.join("criteria/version.rhai"), version_script("v5")).unwrap();
+    bundle.write("criteria/version.rhai", &version_script("v5"));
     w.expect("reloaded:");
 }
 
@@ -614,7 +441,7 @@ fn watch_reloads_a_configmap_update() {
     for name in ["bundle.toml", "catalog.yaml", "criteria", "tests"] {
         std::os::unix::fs::symlink(format!("..data/{name}"), mount.join(name)).unwrap();
     }
-    let mut w = Watching::start(&mount, TINY_TASK);
+    let mut w = watch(&mount, TINY_TASK);
     copy_dir(&mount.join("..2026_01"), &mount.join("..2026_02"));
     std::fs::write(
         mount.join("..2026_02/criteria/version.rhai"),
@@ -637,12 +464,12 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     let mut ids = Vec::new();
     for task in example_tasks().iter().take(4) {
         let out = arbiter(&["select", task, "--log", l, "--format", "json"]);
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_exit(&out, 0);
         ids.push(json(&out)["decision_id"].as_str().unwrap().to_string());
     }
     let out = arbiter(&["audit", "verify", l]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("intact: 4 records"), "{}", text(&out));
+    assert_exit(&out, 0);
+    assert_says(&out, "intact: 4 records");
     let head = text(&out)
         .lines()
         .find_map(|l| l.strip_prefix("head: "))
@@ -651,24 +478,16 @@ fn logged_selects_verify_replay_and_explain_themselves() {
         .next()
         .unwrap()
         .to_string();
-    let out = arbiter(&["audit", "verify", l, "--expect-head", &head]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&arbiter(&["audit", "verify", l, "--expect-head", &head]), 0);
 
     let out = arbiter(&["audit", "replay", l]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        text(&out).contains("4 replayed: 4 identical"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 0);
+    assert_says(&out, "4 replayed: 4 identical");
 
     let out = arbiter(&["audit", "show", l, &ids[1]]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let t = text(&out);
-    assert!(
-        t.contains(" was chosen because:") && t.contains("was rejected by"),
-        "{t}"
-    );
+    assert_exit(&out, 0);
+    assert_says(&out, " was chosen because:");
+    assert_says(&out, "was rejected by");
     let out = arbiter(&["audit", "show", l, &ids[1], "--format", "json"]);
     assert_eq!(json(&out)["decision"]["decision_id"], ids[1].as_str());
 
@@ -682,12 +501,8 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     )
     .unwrap();
     let out = arbiter(&["audit", "verify", l]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("the record at line 3 was edited"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 1);
+    assert_says(&out, "the record at line 3 was edited");
 }
 
 #[test]
@@ -707,26 +522,17 @@ fn audit_diff_lists_the_choices_a_candidate_bundle_changes() {
             "json",
         ]);
     }
-    let bundle = dir.path().join("candidate");
-    copy_dir(&repo().join("policies"), &bundle);
-    edit(
-        &bundle.join("bundle.toml"),
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 2.0",
-        "name = \"domain\"\nscript = \"criteria/domain.rhai\"\nweight = 0.0",
+    let candidate = BundleCopy::policies();
+    candidate.reweigh("domain", "2.0", "0.0");
+    let out = arbiter(&["audit", "diff", l, "--bundle", candidate.arg()]);
+    assert_exit(&out, 0);
+    assert_says(
+        &out,
+        "“Court-decision topic classification”: nlpaueb/legal-bert-base-uncased → ",
     );
-    let out = arbiter(&["audit", "diff", l, "--bundle", bundle.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let t = text(&out);
-    assert!(
-        t.contains("“Court-decision topic classification”: nlpaueb/legal-bert-base-uncased → "),
-        "{t}"
-    );
-    assert!(
-        t.contains(&format!(
-            "of {} logged decisions would change",
-            example_tasks().len()
-        )),
-        "{t}"
+    assert_says(
+        &out,
+        &format!("of {} logged decisions would change", example_tasks().len()),
     );
 }
 
@@ -734,18 +540,18 @@ fn audit_diff_lists_the_choices_a_candidate_bundle_changes() {
 fn a_writer_killed_mid_stream_leaves_a_log_whose_complete_records_verify() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("decisions.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+    let mut child = ARBITER
+        .command()
         .args([
             "select",
-            "examples/tasks/legal-classification.yaml",
+            LEGAL,
             "--log",
             log.to_str().unwrap(),
             "--repeat",
             "1000000",
         ])
-        .current_dir(repo())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -770,45 +576,32 @@ fn a_writer_killed_mid_stream_leaves_a_log_whose_complete_records_verify() {
         "{t}"
     );
     // The next writer continues the chain.
-    let out = arbiter(&[
-        "select",
-        "examples/tasks/legal-classification.yaml",
-        "--log",
-        log.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = arbiter(&["select", LEGAL, "--log", log.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    assert_exit(&arbiter(&["audit", "verify", log.to_str().unwrap()]), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // serve, end to end: the real binary on a free loopback port, driven by a real HTTP client
 
+/// A running `arbiter serve` on a free loopback port; killed when dropped.
 struct Server {
-    child: std::process::Child,
+    process: Running,
     base: String,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-            .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
-            .args(args)
-            .current_dir(repo())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
+        all.extend(args);
+        let mut process = ARBITER.start(&all);
+        let line = process.next_line();
         let base = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected: {line}"))
             .to_string();
-        Server { child, base }
+        Server { process, base }
     }
 
     fn agent() -> ureq::Agent {
@@ -840,49 +633,6 @@ impl Server {
             res.body_mut().read_to_string().unwrap(),
         )
     }
-
-    /// The status answered to a POST of `len` bytes. Raw, because the server answers 413 once the
-    /// body passes the limit and closes, which HTTP clients still sending the body report as a
-    /// broken pipe rather than as the response.
-    fn oversized_post_status(&self, len: usize) -> u16 {
-        use std::io::{Read, Write};
-        let addr = self.base.strip_prefix("http://").unwrap();
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        let head = format!(
-            "POST /v1/select HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream
-            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        // The body goes from another thread, ignoring write errors: the server stops reading at
-        // the limit, answers and closes.
-        let mut writer = stream.try_clone().unwrap();
-        std::thread::spawn(move || {
-            let _ = writer.write_all(&vec![b' '; len]);
-        });
-        let mut response = String::new();
-        let _ = stream.read_to_string(&mut response);
-        response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status in {response:?}"))
-    }
-
-    fn terminate(&self) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn content_type(task: &str) -> &'static str {
@@ -891,6 +641,13 @@ fn content_type(task: &str) -> &'static str {
     } else {
         "application/yaml"
     }
+}
+
+fn json_str(body: &str, key: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body).unwrap()[key]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[test]
@@ -902,8 +659,7 @@ fn cli_and_http_give_the_same_decisions() {
         let body = std::fs::read(repo().join(&task)).unwrap();
         let (status, http) = server.post("/v1/select", content_type(&task), &body);
         assert_eq!(status, 200, "{task}: {http}");
-        let cli =
-            String::from_utf8(arbiter(&["select", &task, "--format", "json"]).stdout).unwrap();
+        let cli = String::from_utf8(select_json(&task, None).stdout).unwrap();
         let strip = |s: &str| -> String {
             s.lines()
                 .filter(|l| {
@@ -926,43 +682,39 @@ fn cli_and_http_give_the_same_decisions() {
     ] {
         assert!(body.contains(pointer), "{body}");
     }
-    assert_eq!(server.oversized_post_status(2 << 20), 413);
+    assert_eq!(
+        oversized_post_status(&server.base, "/v1/select", 2 << 20),
+        413
+    );
 }
 
 #[test]
 fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("bundle");
-    copy_dir(&repo().join("tests/bundles/tiny"), &bundle);
+    let bundle = BundleCopy::of("tests/bundles/tiny");
     // A deliberately slow criterion, so that a request is in flight when SIGTERM arrives.
-    std::fs::write(
-        bundle.join("criteria/slow.rhai"),
+    bundle.write(
+        "criteria/slow.rhai",
         "fn evaluate(task, model) {\n    let i = 0;\n    while i < 400000 { i += 1; }\n    score(0.5, \"slow\")\n}\n",
-    )
-    .unwrap();
-    let mut manifest = std::fs::read_to_string(bundle.join("bundle.toml")).unwrap();
-    manifest = manifest.replace(
+    );
+    bundle.patch(
+        "bundle.toml",
         "catalog = \"catalog.yaml\"",
         "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 100000000\ntimeout_ms = 30000",
     );
-    manifest.push_str(
+    bundle.append(
+        "bundle.toml",
         "\n[[criterion]]\nname = \"slow\"\nscript = \"criteria/slow.rhai\"\nweight = 1.0\n",
     );
-    std::fs::write(bundle.join("bundle.toml"), manifest).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("decisions.log");
-    let server = Server::start(&[
-        "--bundle",
-        bundle.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let mut server = Server::start(&["--bundle", bundle.arg(), "--log", log.to_str().unwrap()]);
     assert_eq!(server.get("/readyz").0, 200);
     let task = std::fs::read(repo().join(TINY_TASK)).unwrap();
 
     // A reload while serving.
     let (_, before) = server.get("/v1/bundle");
     assert!(before.contains("\"generation\":1"), "{before}");
-    std::fs::write(bundle.join("criteria/version.rhai"), version_script("v2")).unwrap();
+    bundle.write("criteria/version.rhai", &version_script("v2"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !server.get("/v1/bundle").1.contains("\"generation\":2") {
         assert!(std::time::Instant::now() < deadline, "no reload");
@@ -989,14 +741,13 @@ fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
         )
     });
     std::thread::sleep(std::time::Duration::from_millis(100));
-    server.terminate();
+    server.process.terminate();
     let (status, body) = in_flight.join().unwrap();
     assert_eq!(status, 200, "{body}");
-    let mut server = server;
-    let exit = server.child.wait().unwrap();
+    let exit = server.process.wait();
     assert!(exit.success(), "{exit:?}");
     let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let id = json_str(&body, "decision_id");
     let out = arbiter(&["audit", "show", log.to_str().unwrap(), &id]);
     assert_eq!(
@@ -1007,26 +758,12 @@ fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
     );
 }
 
-fn json_str(body: &str, key: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body).unwrap()[key]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 // ---------------------------------------------------------------------------------------------
 // catalog import
 
 /// Every folder of tests/hf, as a path relative to the repository.
 fn hf_fixtures() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(repo().join("tests/hf"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .map(|p| format!("tests/hf/{}", p.file_name().unwrap().to_string_lossy()))
-        .collect();
-    v.sort();
-    v
+    repo_listing("tests/hf", Path::is_dir)
 }
 
 const TINY_BERT: &str = r#"{"architectures": ["BertForMaskedLM"], "model_type": "bert",
@@ -1050,22 +787,17 @@ fn catalog_import_of_every_fixture_checks() {
     let out_arg = out_file.to_string_lossy().into_owned();
     args.extend(["--output", &out_arg]);
     let out = arbiter(&args);
-    let t = text(&out);
     let expected = if failing.is_empty() { 0 } else { 2 };
-    assert_eq!(out.status.code(), Some(expected), "{t}");
+    assert_exit(&out, expected);
     for f in &failing {
-        assert!(t.contains(&format!("error: {f}")), "{f} not reported:\n{t}");
+        assert_says(&out, &format!("error: {f}"));
     }
     let imported = fixtures.len() - failing.len();
-    assert!(t.contains(&format!("wrote {imported} model(s)")), "{t}");
-    assert!(t.contains("left absent  languages"), "{t}");
+    assert_says(&out, &format!("wrote {imported} model(s)"));
+    assert_says(&out, "left absent  languages");
     let check = arbiter(&["check", "--catalog", &out_arg]);
-    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
-    assert!(
-        text(&check).contains(&format!("{imported} models")),
-        "{}",
-        text(&check)
-    );
+    assert_exit(&check, 0);
+    assert_says(&check, &format!("{imported} models"));
 }
 
 #[test]
@@ -1082,13 +814,14 @@ fn catalog_import_merge_refuses_duplicate_ids_and_writes_nothing() {
         "--output",
         &out_arg,
     ]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
-    assert!(
-        t.contains(
-            "duplicate id `google-bert/bert-base-uncased`: `policies/catalog.yaml` (/models/"
-        ) && t.contains("imported from `tests/hf/google-bert--bert-base-uncased`"),
-        "{t}"
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        "duplicate id `google-bert/bert-base-uncased`: `policies/catalog.yaml` (/models/",
+    );
+    assert_says(
+        &out,
+        "imported from `tests/hf/google-bert--bert-base-uncased`",
     );
     assert!(!out_file.exists(), "nothing may be written");
 
@@ -1106,7 +839,7 @@ fn catalog_import_merge_refuses_duplicate_ids_and_writes_nothing() {
         "--output",
         &out_arg,
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_exit(&out, 0);
     let base = arbiter_engine::load::load_catalog(&repo().join("policies/catalog.yaml"))
         .unwrap()
         .models
@@ -1130,13 +863,12 @@ fn catalog_import_reports_every_bad_path_and_still_imports_the_rest() {
         "no/such/folder",
         "tests/hf/openai-community--gpt2",
     ]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
-    assert!(
-        t.contains("google--vit-base/config.json: unknown model_type `vit`"),
-        "{t}"
+    assert_exit(&out, 2);
+    assert_says(
+        &out,
+        "google--vit-base/config.json: unknown model_type `vit`",
     );
-    assert!(t.contains("cannot read `no/such/folder`"), "{t}");
+    assert_says(&out, "cannot read `no/such/folder`");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("- id: openai-community/gpt2"), "{stdout}");
     assert!(
@@ -1145,17 +877,10 @@ fn catalog_import_reports_every_bad_path_and_still_imports_the_rest() {
     );
 
     let out = arbiter(&["catalog", "import", "--id", "a/b", &vit_arg, &vit_arg]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("--id names one model"),
-        "{}",
-        text(&out)
-    );
+    assert_exit(&out, 2);
+    assert_says(&out, "--id names one model");
 
     let help = arbiter(&["catalog", "import", "--help"]);
-    let h = text(&help);
-    assert!(
-        h.contains("huggingface-cli download") && h.contains("never touches the network"),
-        "{h}"
-    );
+    assert_says(&help, "huggingface-cli download");
+    assert_says(&help, "never touches the network");
 }

@@ -24,11 +24,8 @@ use arbiter_engine::bundle::{Bundle, Files};
 use arbiter_engine::decide::{Outcome, Status};
 use arbiter_engine::load::{self, LoadError};
 use arbiter_engine::{decide, golden};
+use arbiter_test_support::repo;
 use libtest_mimic::{Arguments, Failed, Trial};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn files(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -4,15 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arbiter_engine::catalog::ParametersBasis;
 use arbiter_engine::{Catalog, Family, Model, cost, load};
+use arbiter_test_support::repo;
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn catalog() -> Catalog {
     load::load_catalog(&repo().join("policies/catalog.yaml")).unwrap_or_else(|e| panic!("{e}"))

@@ -3,14 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
-
 use arbiter_engine::counterfactual::counterfactuals;
 use arbiter_engine::{Bundle, Task, decide, load};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use arbiter_test_support::repo;
 
 /// The task with the field at `pointer` set to `value` (parsed as JSON, else as a string).
 fn changed(task: &Task, pointer: &str, value: &str) -> Task {

@@ -16,12 +16,9 @@ use arbiter_engine::catalog::{Catalog, Model, ParametersBasis};
 use arbiter_engine::hf::{self, ImportError, Imported, NoticeKind};
 use arbiter_engine::load::{self, Syntax};
 use arbiter_engine::task::Domain;
+use arbiter_test_support::repo;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn fixtures() -> Vec<PathBuf> {
     let dir = repo().join("tests/hf");

@@ -3,15 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
-
 use arbiter_engine::sensitivity::weight_ranges;
 use arbiter_engine::task::{CriterionName, Weight};
 use arbiter_engine::{Bundle, Task, decide, load};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use arbiter_test_support::repo;
 
 fn chosen_with(bundle: &Bundle, task: &Task, criterion: &str, weight: f64) -> Option<String> {
     let mut t = task.clone();

@@ -6,19 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a measuring tool
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arbiter_engine::store::BundleStore;
 use arbiter_server::watch::{self, WatchConfig};
-
-fn copy_dir(from: &Path, to: &Path) {
-    arbiter_engine::bundle::Files::read_dir(from)
-        .unwrap()
-        .write_to(to)
-        .unwrap();
-}
+use arbiter_test_support::{copy_dir, repo};
 
 fn main() {
     let reloads: usize = std::env::args()
@@ -27,10 +20,7 @@ fn main() {
         .unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("arbiter-reload-latency-{}", std::process::id()));
     let bundle = dir.join("policies");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies"),
-        &bundle,
-    );
+    copy_dir(&repo().join("policies"), &bundle);
     let store = Arc::new(BundleStore::new(&bundle, None));
     store.reload();
     let config = WatchConfig::default();

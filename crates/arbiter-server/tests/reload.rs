@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,19 +14,9 @@ use arbiter_engine::bundle::Files;
 use arbiter_engine::store::{BundleStore, ReloadOutcome};
 use arbiter_engine::{decide, load};
 use arbiter_server::watch::{self, BundleWatcher, WatchConfig, WatchMode};
+use arbiter_test_support::{copy_dir, repo};
 
 const DEADLINE: Duration = Duration::from_secs(15);
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    arbiter_engine::bundle::Files::read_dir(from)
-        .unwrap()
-        .write_to(to)
-        .unwrap();
-}
 
 fn task() -> arbiter_engine::Task {
     load::task_from_str(

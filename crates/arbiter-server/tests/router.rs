@@ -2,21 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use arbiter_audit::{AuditTrail, Sync};
 use arbiter_engine::store::BundleStore;
 use arbiter_server::{Metrics, ServiceConfig, router};
+use arbiter_test_support::repo;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt as _;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn loaded_store() -> Arc<BundleStore> {
     let store = Arc::new(BundleStore::new(repo().join("policies"), None));

@@ -87,6 +87,23 @@ fn four_mistakes_are_reported_in_one_run() {
 }
 
 #[test]
+fn a_problem_is_shown_in_its_source_line_with_the_fix() {
+    let out = arbiter(&[
+        "check",
+        "tests/cases/invalid/misspelt-names-get-suggestions.yaml",
+    ]);
+    assert_exit(&out, 2);
+    // The headline editors jump to, the source line, the span underlined, the fix.
+    assert_says(
+        &out,
+        "misspelt-names-get-suggestions.yaml:15:1: /: unknown field `lanugages`",
+    );
+    assert_says(&out, " 15 │ lanugages: [en]\n    · ────┬────");
+    assert_says(&out, "help: did you mean `languages`?");
+    assert_says(&out, "invalid task, 6 problems");
+}
+
+#[test]
 fn broken_yaml_names_line_and_column() {
     let out = arbiter(&["check", "tests/cases/invalid/broken-yaml.yaml"]);
     assert_exit(&out, 2);
@@ -225,6 +242,16 @@ fn explain_gives_reasons_and_vetoes_and_why_not_gives_the_gap() {
     ]);
     assert_exit(&out, 2);
     assert_says(&out, "`no/such-model` is not in the catalog");
+
+    // A near miss names the id meant.
+    let out = arbiter(&[
+        "select",
+        "examples/tasks/english-extractive-qa.yaml",
+        "--why-not",
+        "google-bert/bert-large-uncase",
+    ]);
+    assert_exit(&out, 2);
+    assert_says(&out, "help: did you mean `google-bert/bert-large-uncased`?");
 }
 
 #[test]

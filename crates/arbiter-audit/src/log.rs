@@ -6,9 +6,10 @@
 //! place [`verify`] names; a crash mid-write leaves a truncated last line, reported as such,
 //! while the complete records before it still verify.
 //!
-//! Durability: by default every append is flushed and `fsync`ed before it returns
-//! ([`Sync::Always`]); [`Sync::Batch`] syncs every `n` records and on close, trading the last few
-//! records on a power cut for throughput. Appends from the threads of one process are
+//! Durability: by default every append is on disk (`fsync`ed) before it returns
+//! ([`Sync::Always`]); appends made at the same time share one sync (group commit, see
+//! [`crate::group_commit`]). [`Sync::Batch`] syncs every `n` records and on close, trading the
+//! last few records on a power cut for throughput. Writes from the threads of one process are
 //! serialised by a mutex; a second process is refused by an advisory lock on the log file.
 
 use std::fs::{File, OpenOptions};
@@ -18,6 +19,8 @@ use std::sync::Mutex;
 
 use arbiter_engine::Decision;
 use arbiter_engine::bundle::sha256;
+
+use crate::group_commit::GroupCommit;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -116,7 +119,8 @@ pub enum LogError {
 /// When appends reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sync {
-    /// `fsync` after every record (the default).
+    /// Every record on disk before its append returns (the default); concurrent appends share
+    /// one `fsync`.
     Always,
     /// `fsync` every this many records, and on close.
     Batch(u32),
@@ -136,6 +140,7 @@ pub struct DecisionLog {
     path: PathBuf,
     sync: Sync,
     inner: Mutex<Inner>,
+    group: GroupCommit,
 }
 
 impl std::fmt::Debug for DecisionLog {
@@ -220,9 +225,11 @@ impl DecisionLog {
             }
         };
         let len = bytes.len() as u64;
+        let group = GroupCommit::new(file.try_clone().map_err(io)?, seq);
         Ok(DecisionLog {
             path: path.to_path_buf(),
             sync,
+            group,
             inner: Mutex::new(Inner {
                 file,
                 len,
@@ -260,6 +267,13 @@ impl DecisionLog {
             path: self.path.clone(),
             source,
         };
+        let closed = |message| LogError::Corrupt {
+            path: self.path.clone(),
+            message,
+        };
+        if let Some(why) = self.group.failure() {
+            return Err(closed(why));
+        }
         let mut inner = self.inner.lock().map_err(|_| LogError::Corrupt {
             path: self.path.clone(),
             message: "a writer thread panicked".into(),
@@ -283,8 +297,9 @@ impl DecisionLog {
         line.push('\n');
         let written = inner.file.write_all(line.as_bytes()).and_then(|()| {
             inner.unsynced += 1;
+            // Sync::Always syncs below, outside the lock, together with concurrent appends.
             let due = match self.sync {
-                Sync::Always => true,
+                Sync::Always => false,
                 Sync::Batch(n) => inner.unsynced >= n.max(1),
             };
             if due {
@@ -306,7 +321,17 @@ impl DecisionLog {
         inner.len += line.len() as u64;
         inner.seq = seq;
         inner.last_hash = hash.clone();
+        self.group.written(seq);
+        drop(inner);
+        if self.sync == Sync::Always {
+            self.group.wait(seq).map_err(closed)?;
+        }
         Ok((seq, hash))
+    }
+
+    /// How many times the log was synced by group commit (one per group of concurrent appends).
+    pub fn group_syncs(&self) -> u64 {
+        self.group.syncs()
     }
 
     /// Syncs any batched records to disk.

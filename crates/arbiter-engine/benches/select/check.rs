@@ -46,14 +46,11 @@ pub(super) fn check_agreement(
             let m = &s.model;
             assert_eq!(sc.status, nc.status, "{what}: {name} status for {m}");
             assert_eq!(sc.reasons, nc.reasons, "{what}: {name} reason for {m}");
-            let close = match (sc.score, nc.score) {
-                (Some(a), Some(b)) => (a - b).abs() <= 1e-9,
-                (a, b) => a == b,
-            };
             assert!(
-                close,
+                close(sc.score, nc.score),
                 "{what}: {name} score for {m}: {:?} vs {:?}",
-                sc.score, nc.score
+                sc.score,
+                nc.score
             );
             assert_eq!(
                 sc.precision, nc.precision,
@@ -74,14 +71,12 @@ pub(super) fn check_agreement(
         }
         assert_eq!(s.rank, n.rank, "{what}: rank of {}", s.model);
         assert_eq!(s.precision, n.precision, "{what}: precision of {}", s.model);
-        let close = match (s.margin, n.margin) {
-            (Some(a), Some(b)) => (a - b).abs() <= 1e-9,
-            (a, b) => a == b,
-        };
         assert!(
-            close,
+            close(s.margin, n.margin),
             "{what}: margin of {}: {:?} vs {:?}",
-            s.model, s.margin, n.margin
+            s.model,
+            s.margin,
+            n.margin
         );
         assert!(
             (s.score - n.score).abs() <= 1e-9,
@@ -93,4 +88,12 @@ pub(super) fn check_agreement(
         );
     }
     (native.ranking.len(), native.rejected.len())
+}
+
+/// Both absent, or both present and within 1e-9.
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9,
+        (a, b) => a == b,
+    }
 }

@@ -1,6 +1,6 @@
 //! Decoders: GPT-2, and Llama-style (Llama, Mistral, Mixtral, Qwen2, Gemma 2, Phi-3).
 
-use super::{ParameterCount, Terms, group, w};
+use super::{ParameterCount, Terms, bert_layer, group, w};
 
 /// A GPT-2 decoder.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,10 +19,11 @@ pub struct Gpt2Shape {
 
 /// Parameters of GPT-2 (`modeling_gpt2.py`; the output layer is tied to the token embeddings):
 /// embeddings `V·d + P·d`, per layer `2d` (norm) `+ 3d² + 3d` (QKV) `+ d² + d` (projection)
-/// `+ 2d` (norm) `+ d·f + f + f·d + d` (feed-forward), final norm `2d`.
+/// `+ 2d` (norm) `+ d·f + f + f·d + d` (feed-forward), final norm `2d`: per layer the weights
+/// of a BERT layer, the norms first and Q, K, V fused.
 pub fn gpt2(s: &Gpt2Shape) -> ParameterCount {
     let (v, p, d, f) = (w(s.vocab), w(s.positions), w(s.hidden), w(s.ffn));
-    let layer = 2 * d + 3 * d * d + 3 * d + d * d + d + 2 * d + 2 * d * f + f + d;
+    let layer = bert_layer(d, f);
     let mut terms = Terms::default();
     terms.add(
         format!(
@@ -121,10 +122,7 @@ pub fn decoder(s: &DecoderShape) -> ParameterCount {
     );
     terms.add("final norm", d);
     if !s.tied {
-        terms.add(
-            format!("output layer {}×{} (untied)", s.vocab, s.hidden),
-            v * d,
-        );
+        terms.untied_output(s.vocab, s.hidden);
     }
     let what = if s.tied {
         "computed from config.json (decoder, output layer tied to the embeddings)"

@@ -1,6 +1,6 @@
 //! Encoder-decoders: T5 and mT5, and BART-style (BART, Marian, M2M-100 and NLLB).
 
-use super::{ParameterCount, Terms, group, w};
+use super::{ParameterCount, Terms, bert_layer, group, w};
 
 /// A T5 or mT5 encoder-decoder.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,10 +72,7 @@ pub fn t5(s: &T5Shape) -> ParameterCount {
     );
     terms.add("final norms", 2 * d);
     if !s.tied {
-        terms.add(
-            format!("output layer {}×{} (untied)", s.vocab, s.hidden),
-            v * d,
-        );
+        terms.untied_output(s.vocab, s.hidden);
     }
     terms.finish("computed from config.json (T5 encoder-decoder)")
 }
@@ -108,14 +105,14 @@ pub struct Seq2SeqShape {
 
 /// Parameters of a BART-style encoder-decoder (`modeling_bart.py`, `modeling_marian.py`,
 /// `modeling_m2m_100.py`): shared embeddings `V·d`; per encoder layer `4(d² + d)` (attention)
-/// `+ 2d + d·f + f + f·d + d + 2d`; per decoder layer that plus cross-attention `4(d² + d) + 2d`;
-/// learned position tables, embedding norms and final norms where the model has them.
+/// `+ 2d + d·f + f + f·d + d + 2d` (a BERT layer); per decoder layer that plus cross-attention
+/// `4(d² + d) + 2d`; learned position tables, embedding norms and final norms where the model
+/// has them.
 pub fn seq2seq(s: &Seq2SeqShape) -> ParameterCount {
     let (v, d) = (w(s.vocab), w(s.hidden));
-    let attention = 4 * (d * d + d) + 2 * d;
-    let ffn = |f: u128| 2 * d * f + f + d + 2 * d;
-    let enc = attention + ffn(w(s.encoder_ffn));
-    let dec = 2 * attention + ffn(w(s.decoder_ffn));
+    let cross_attention = 4 * (d * d + d) + 2 * d;
+    let enc = bert_layer(d, w(s.encoder_ffn));
+    let dec = bert_layer(d, w(s.decoder_ffn)) + cross_attention;
     let mut terms = Terms::default();
     terms.add(format!("shared embeddings {}×{}", s.vocab, s.hidden), v * d);
     terms.add(
@@ -137,10 +134,7 @@ pub fn seq2seq(s: &Seq2SeqShape) -> ParameterCount {
         terms.add("final norms", 4 * d);
     }
     if s.untied_output {
-        terms.add(
-            format!("output layer {}×{} (untied)", s.vocab, s.hidden),
-            v * d,
-        );
+        terms.untied_output(s.vocab, s.hidden);
     }
     terms.finish("computed from config.json (encoder-decoder)")
 }

@@ -1,7 +1,7 @@
 //! Encoders: BERT-like (BERT, RoBERTa, XLM-R, ELECTRA, ALBERT, DistilBERT, MPNet), DeBERTa-v2/v3
 //! and ModernBERT.
 
-use super::{ParameterCount, Terms, group, w};
+use super::{ParameterCount, Terms, bert_layer, group, w};
 
 /// A BERT-like encoder (BERT, RoBERTa, XLM-R, ELECTRA, ALBERT, DistilBERT, MPNet).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,12 +34,6 @@ fn embedding_terms(terms: &mut Terms, [vocab, positions, types, width]: [u32; 4]
         format!("embeddings ({vocab} + {positions} + {types})×{width} + 2×{width}"),
         (v + p + t) * e + 2 * e,
     );
-}
-
-/// One BERT layer: Q, K, V, output `4d² + 4d`, a norm `2d`, the feed-forward network
-/// `d·f + f + f·d + d`, a norm `2d`.
-fn bert_layer(d: u128, f: u128) -> u128 {
-    4 * d * d + 4 * d + 2 * d + 2 * d * f + f + d + 2 * d
 }
 
 /// Parameters of a BERT-like encoder:

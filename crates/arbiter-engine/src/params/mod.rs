@@ -19,7 +19,8 @@
 //!
 //! Its files, one a kind of model: `encoders.rs` (BERT-like, DeBERTa-v2, ModernBERT),
 //! `decoders.rs` (GPT-2, Llama-style), `encoder_decoders.rs` (T5, BART-style); this file holds
-//! the count and the builder that writes its arithmetic.
+//! the count, the builder that writes its arithmetic, and the parts several families share (a
+//! BERT layer, an untied output layer).
 
 mod decoders;
 mod encoder_decoders;
@@ -76,6 +77,23 @@ impl Terms {
             arithmetic,
         }
     }
+}
+
+impl Terms {
+    /// An output layer `V·d` of its own, not tied to the input embeddings.
+    fn untied_output(&mut self, vocab: u32, hidden: u32) {
+        self.add(
+            format!("output layer {vocab}×{hidden} (untied)"),
+            w(vocab) * w(hidden),
+        );
+    }
+}
+
+/// One BERT layer: Q, K, V, output `4d² + 4d`, a norm `2d`, the feed-forward network
+/// `d·f + f + f·d + d`, a norm `2d`. GPT-2's layer and a BART-style encoder layer hold the same
+/// weights.
+fn bert_layer(d: u128, f: u128) -> u128 {
+    4 * d * d + 4 * d + 2 * d + 2 * d * f + f + d + 2 * d
 }
 
 /// `1234567` → `1 234 567`.

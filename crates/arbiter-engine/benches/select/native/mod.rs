@@ -130,21 +130,21 @@ fn rule(name: &str) -> Rule {
 }
 
 fn score(value: f64, reason: String) -> Verdict {
-    assert!((0.0..=1.0).contains(&value), "score {value} out of range");
-    Verdict::Score {
-        value,
-        reason,
-        precision: None,
-    }
+    scored(value, reason, None)
 }
 
 /// `score(value, reason).with_precision(precision)`.
 fn score_at(value: f64, reason: String, precision: Precision) -> Verdict {
+    scored(value, reason, Some(precision))
+}
+
+/// A score, which must lie in [0, 1] (the host refuses any other).
+fn scored(value: f64, reason: String, precision: Option<Precision>) -> Verdict {
     assert!((0.0..=1.0).contains(&value), "score {value} out of range");
     Verdict::Score {
         value,
         reason,
-        precision: Some(precision),
+        precision,
     }
 }
 

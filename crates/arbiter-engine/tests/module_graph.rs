@@ -5,7 +5,8 @@
 //! inline paths alike), test modules included: a loop through a test is still a loop to read.
 //! A directory module `src/a/` (`mod.rs` and its submodules) is one module `a`: its edges are
 //! the union over every `.rs` file under it, less its own `crate::a` paths (and `super::`
-//! paths, which stay inside it).
+//! paths, which stay inside it). Its files are listed in ARCHITECTURE.md's code map instead, in
+//! the entry for `a/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
@@ -126,30 +127,91 @@ fn the_detector_sees_a_loop() {
     assert_eq!(c.unwrap(), ["a", "b", "a"]);
 }
 
-/// The graph ARCHITECTURE.md states is the one the code has.
+fn architecture() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md"))
+        .unwrap()
+}
+
+/// The graph ARCHITECTURE.md states is the one the code has: a line for each module, and none
+/// for a module that is gone.
 #[test]
 fn architecture_states_this_graph() {
     let g = graph();
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md"),
-    )
-    .unwrap();
-    for (module, deps) in &g {
-        let line = format!(
-            "- `{module}` → {}",
-            if deps.is_empty() {
-                "nothing".to_string()
-            } else {
-                deps.iter()
-                    .map(|d| format!("`{d}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        );
+    let text = architecture();
+    let expected: Vec<String> = g
+        .iter()
+        .map(|(module, deps)| {
+            format!(
+                "- `{module}` → {}",
+                if deps.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    deps.iter()
+                        .map(|d| format!("`{d}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )
+        })
+        .collect();
+    for line in &expected {
         assert!(
-            text.contains(&line),
+            text.contains(line.as_str()),
             "ARCHITECTURE.md should state the module graph line\n{line}"
         );
+    }
+    let section = text
+        .split("## Module graph of the engine")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a section \"Module graph of the engine\"");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let stated: Vec<&str> = section.lines().filter(|l| l.starts_with("- `")).collect();
+    assert_eq!(
+        stated, expected,
+        "ARCHITECTURE.md's module graph should list exactly the engine's modules, in order"
+    );
+}
+
+/// The `.rs` files of each directory module, by module: `src/hf/` → `hf` → `mod.rs`, ….
+fn directory_modules() -> BTreeMap<String, Vec<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = BTreeMap::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            let mut files: Vec<String> = rust_files(&path)
+                .iter()
+                .map(|f| f.strip_prefix(&path).unwrap().to_str().unwrap().to_string())
+                .collect();
+            files.sort();
+            dirs.insert(name, files);
+        }
+    }
+    dirs
+}
+
+/// The code map's entry for each directory module names every file in it.
+#[test]
+fn the_code_map_names_each_file_of_a_directory_module() {
+    let text = architecture();
+    for (module, files) in directory_modules() {
+        let head = format!("  - `{module}/`:");
+        let start = text
+            .find(&head)
+            .unwrap_or_else(|| panic!("ARCHITECTURE.md's code map has no entry `{head}`"));
+        let entry: String = text[start..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || !(l.starts_with("  - ") || l.starts_with("- ")))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        for file in files {
+            assert!(
+                entry.contains(&format!("`{file}`")),
+                "the code map's entry for `{module}/` should name `{file}`:\n{entry}"
+            );
+        }
     }
 }
 
@@ -175,4 +237,21 @@ fn a_directory_module_is_one_module() {
     let hf = g.get("hf").expect("src/hf/ is read as the module hf");
     assert!(hf.contains("params") && !hf.contains("hf"), "{hf:?}");
     assert!(!g.contains_key("mod"), "mod.rs is not a module of its own");
+    // Every directory module is one node, and none of its files is a node of its own (unless a
+    // module of the same name sits at the top).
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for (module, files) in directory_modules() {
+        let deps = g
+            .get(&module)
+            .unwrap_or_else(|| panic!("{module}/ is not read"));
+        assert!(!deps.contains(&module), "{module} → itself");
+        for file in files {
+            let stem = file.trim_end_matches(".rs");
+            assert!(
+                !g.contains_key(stem) || src.join(format!("{stem}.rs")).exists(),
+                "{module}/{file} is read as a module `{stem}` of its own"
+            );
+        }
+    }
+    assert!(g["cost"].contains("params"), "{:?}", g["cost"]);
 }

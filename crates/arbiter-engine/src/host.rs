@@ -132,10 +132,10 @@ impl TaskView {
     }
 }
 
-/// Prepares every model of a catalog for the scripts, normalising each benchmark across the
-/// catalog: `(score − min) / (max − min)`, inverted where lower is better, 1.0 where only one
-/// model (or only one distinct figure) is published.
-pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
+/// Each model's benchmarks normalised across the catalog, in catalog order:
+/// `(score − min) / (max − min)`, inverted where lower is better, 1.0 where only one model (or
+/// only one distinct figure) is published.
+pub fn normalised_benchmarks(catalog: &Catalog) -> Vec<BTreeMap<&str, f64>> {
     let mut ranges: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
     for m in &catalog.models {
         for (k, b) in &m.benchmarks {
@@ -148,24 +148,39 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
         .models
         .iter()
         .map(|m| {
+            m.benchmarks
+                .iter()
+                .map(|(k, b)| {
+                    let (lo, hi) = ranges[k.as_str()];
+                    let x = if hi > lo {
+                        (b.score - lo) / (hi - lo)
+                    } else {
+                        1.0
+                    };
+                    let x = if b.lower_is_better && hi > lo { 1.0 - x } else { x };
+                    (k.as_str(), x)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Prepares every model of a catalog for the scripts, with its benchmarks as published and as
+/// [`normalised_benchmarks`].
+pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
+    catalog
+        .models
+        .iter()
+        .zip(normalised_benchmarks(catalog))
+        .map(|(m, normal)| {
             let mut benchmarks = Map::new();
-            let mut normalised = BTreeMap::new();
             for (k, b) in &m.benchmarks {
                 benchmarks.insert(k.as_str().into(), Dynamic::from_float(b.score));
-                let (lo, hi) = ranges
-                    .get(k.as_str())
-                    .copied()
-                    .unwrap_or((b.score, b.score));
-                let mut x = if hi > lo {
-                    (b.score - lo) / (hi - lo)
-                } else {
-                    1.0
-                };
-                if b.lower_is_better && hi > lo {
-                    x = 1.0 - x;
-                }
-                normalised.insert(k.as_str().to_string(), x);
             }
+            let normalised: BTreeMap<String, f64> = normal
+                .into_iter()
+                .map(|(k, x)| (k.to_string(), x))
+                .collect();
             let context = m.context_limit();
             ModelView(Arc::new(ModelData {
                 languages: strings(m.languages.iter().map(|l| l.as_str())),

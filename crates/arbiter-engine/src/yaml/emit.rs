@@ -193,7 +193,7 @@ mod tests {
         for s in tricky {
             let text = to_string(&json!({ "k": s }));
             let back: serde_json::Value =
-                super::super::from_str(&text).unwrap_or_else(|e| panic!("{s:?} → {text:?}: {e}"));
+                crate::yaml::from_str(&text).unwrap_or_else(|e| panic!("{s:?} → {text:?}: {e}"));
             assert_eq!(back, json!({ "k": s }), "{s:?} → {text:?}");
         }
         assert_eq!(

@@ -56,34 +56,18 @@ impl<'a> NativeCatalog<'a> {
             "the native ranking hard-codes the default tie-break"
         );
         let catalog = &bundle.catalog;
-        let mut ranges: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-        for m in &catalog.models {
-            for (k, b) in &m.benchmarks {
-                let r = ranges.entry(k.as_str()).or_insert((b.score, b.score));
-                r.0 = r.0.min(b.score);
-                r.1 = r.1.max(b.score);
-            }
-        }
+        // Normalised as the host normalises them for the scripts: the same figures in.
+        let normal = arbiter_engine::host::normalised_benchmarks(catalog);
         let models = catalog
             .models
             .iter()
-            .map(|m| NativeModel {
+            .zip(normal)
+            .map(|(m, normal)| NativeModel {
                 model: m,
                 benchmarks: m
                     .benchmarks
                     .iter()
-                    .map(|(k, b)| {
-                        let (lo, hi) = ranges[k.as_str()];
-                        let mut x = if hi > lo {
-                            (b.score - lo) / (hi - lo)
-                        } else {
-                            1.0
-                        };
-                        if b.lower_is_better && hi > lo {
-                            x = 1.0 - x;
-                        }
-                        (k.as_str(), (b.score, x))
-                    })
+                    .map(|(k, b)| (k.as_str(), (b.score, normal[k.as_str()])))
                     .collect(),
                 context: m.context_limit(),
             })

@@ -20,10 +20,16 @@ pub struct BundleArgs {
     /// Use this catalog instead of the bundle's own (the bundle hash then covers it).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Compute every verdict by a script call. By default a verdict is reused when an earlier
+    /// task agreed on every field its script read (the same decisions, fewer calls).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
-/// The folder `--bundle` or `./policies` names, if any.
+/// The folder `--bundle` or `./policies` names, if any; applies `--no-cache` to every bundle
+/// loaded from now on (a service reloads bundles itself).
 pub fn bundle_dir(args: &BundleArgs) -> Option<PathBuf> {
+    arbiter_engine::cache::set_enabled_by_default(!args.no_cache);
     args.bundle.clone().or_else(|| {
         let local = Path::new("policies");
         local

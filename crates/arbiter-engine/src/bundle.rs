@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use rhai::{AST, Engine};
 
+use crate::cache::VerdictCache;
 use crate::catalog::Catalog;
 use crate::cost::DeviceProfile;
 use crate::diagnostic::Diagnostic;
@@ -181,6 +182,8 @@ pub struct Bundle {
     pub(crate) models: Vec<ModelView>,
     /// The statement each call evaluates (`evaluate(task, model)`).
     driver: AST,
+    /// Verdicts already computed, by the task fields their script read.
+    pub cache: VerdictCache<Verdict>,
 }
 
 impl fmt::Debug for Bundle {
@@ -285,7 +288,9 @@ impl Bundle {
             span: f.span,
             message: f.message,
         })?;
+        let cache = VerdictCache::new(models.len(), criteria.len());
         let bundle = Bundle {
+            cache,
             hash: files.hash(),
             manifest,
             origin,
@@ -339,6 +344,21 @@ impl Bundle {
             task,
             model,
         )
+    }
+
+    /// Criterion `criterion` on `model`, the `index`-th of [`Bundle::models`]: from the verdict
+    /// cache when an earlier task agreed on every field the script read, else by a call (whose
+    /// verdict is kept).
+    pub(crate) fn call_cached(
+        &self,
+        caller: &mut script::Caller,
+        criterion: usize,
+        (index, model): (usize, &ModelView),
+        task: &TaskView,
+    ) -> Result<Verdict, ScriptFault> {
+        self.cache.get_or_call(index, criterion, &task.0.task, || {
+            crate::cache::tracking(|| self.call(caller, task, model))
+        })
     }
 
     /// One [`script::Caller`] per criterion, in bundle order, for one thread's calls.

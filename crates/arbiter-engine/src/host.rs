@@ -157,7 +157,11 @@ pub fn normalised_benchmarks(catalog: &Catalog) -> Vec<BTreeMap<&str, f64>> {
                     } else {
                         1.0
                     };
-                    let x = if b.lower_is_better && hi > lo { 1.0 - x } else { x };
+                    let x = if b.lower_is_better && hi > lo {
+                        1.0 - x
+                    } else {
+                        x
+                    };
                     (k.as_str(), x)
                 })
                 .collect()
@@ -338,49 +342,72 @@ fn register_verdicts(engine: &mut Engine) {
 }
 
 fn register_task(engine: &mut Engine) {
+    use crate::cache::{Field as F, read};
     engine.register_type_with_name::<TaskView>("Task");
+    // Every getter notes the field it read, for the verdict cache.
     macro_rules! get {
-        ($name:literal, |$t:ident| $body:expr) => {
+        ($name:literal, $field:expr, |$t:ident| $body:expr) => {
             engine.register_get($name, |v: &mut TaskView| {
+                read($field);
                 let $t = &v.0.task;
                 $body
             });
         };
     }
-    get!("name", |t| ImmutableString::from(t.name.as_str()));
-    get!("task", |t| ImmutableString::from(t.task.as_str()));
-    get!("domain", |t| ImmutableString::from(t.domain.as_str()));
-    get!("labeled_examples", |t| i64::try_from(
+    get!("name", F::Name, |t| ImmutableString::from(t.name.as_str()));
+    get!("task", F::TaskType, |t| ImmutableString::from(
+        t.task.as_str()
+    ));
+    get!("domain", F::Domain, |t| ImmutableString::from(
+        t.domain.as_str()
+    ));
+    get!("labeled_examples", F::LabeledExamples, |t| i64::try_from(
         t.data.labeled_examples
     )
     .unwrap_or(i64::MAX));
-    get!("unlabeled_examples", |t| t
+    get!("unlabeled_examples", F::UnlabeledExamples, |t| t
         .data
         .unlabeled_examples
         .map_or(Dynamic::UNIT, |n| Dynamic::from_int(
             i64::try_from(n).unwrap_or(i64::MAX)
         )));
-    get!("deployment", |t| ImmutableString::from(
+    get!("deployment", F::Deployment, |t| ImmutableString::from(
         t.resources.deployment.as_str()
     ));
-    get!("max_latency_ms", |t| opt_f64(t.resources.max_latency_ms));
-    get!("max_memory_mb", |t| opt_f64(t.resources.max_memory_mb));
-    get!("max_parameters_m", |t| opt_f64(
+    get!("max_latency_ms", F::MaxLatencyMs, |t| opt_f64(
+        t.resources.max_latency_ms
+    ));
+    get!("max_memory_mb", F::MaxMemoryMb, |t| opt_f64(
+        t.resources.max_memory_mb
+    ));
+    get!("max_parameters_m", F::MaxParametersM, |t| opt_f64(
         t.resources.max_parameters_m
     ));
-    get!("sequence_length", |t| i64::from(
+    get!("sequence_length", F::SequenceLength, |t| i64::from(
         t.resources.sequence_length
     ));
-    get!("batch_size", |t| i64::from(t.resources.batch_size));
-    get!("output_tokens", |t| i64::from(
+    get!("batch_size", F::BatchSize, |t| i64::from(
+        t.resources.batch_size
+    ));
+    get!("output_tokens", F::OutputTokens, |t| i64::from(
         t.resources.output_tokens_for(t.task)
     ));
-    engine.register_get("precisions", |v: &mut TaskView| v.0.precisions.clone());
+    engine.register_get("precisions", |v: &mut TaskView| {
+        read(F::Precisions);
+        v.0.precisions.clone()
+    });
     engine.register_get("source_languages", |v: &mut TaskView| {
+        read(F::SourceLanguages);
         v.0.source_languages.clone()
     });
-    engine.register_get("languages", |v: &mut TaskView| v.0.languages.clone());
-    engine.register_get("benchmarks", |v: &mut TaskView| v.0.benchmarks.clone());
+    engine.register_get("languages", |v: &mut TaskView| {
+        read(F::Languages);
+        v.0.languages.clone()
+    });
+    engine.register_get("benchmarks", |v: &mut TaskView| {
+        read(F::Benchmarks);
+        v.0.benchmarks.clone()
+    });
 }
 
 fn register_model(engine: &mut Engine) {
@@ -578,6 +605,15 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
     engine.register_fn(
         "estimate",
         move |ctx: NativeCallContext, t: &mut TaskView, m: ModelView, precision: &str| {
+            use crate::cache::{Field as F, read};
+            for field in [
+                F::Deployment,
+                F::SequenceLength,
+                F::OutputTokens,
+                F::BatchSize,
+            ] {
+                read(field);
+            }
             let task = &t.0.task;
             let r = &task.resources;
             let device = d.get(&r.deployment).copied().ok_or_else(|| {

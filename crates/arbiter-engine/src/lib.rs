@@ -14,6 +14,7 @@
 //! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
 
 pub mod bundle;
+pub mod cache;
 pub mod catalog;
 pub mod cost;
 pub mod counterfactual;

@@ -112,6 +112,21 @@ impl Metrics {
             "Criterion script failures at run time",
             Described(self.script_errors.clone()),
         );
+        // The active bundle's verdict cache (it starts empty with each bundle: a reload resets
+        // these counters, which Prometheus reads as a counter reset).
+        let (hits, misses) = store
+            .active()
+            .map_or((0, 0), |a| (a.bundle.cache.hits(), a.bundle.cache.misses()));
+        registry.register(
+            "arbiter_verdict_cache_hits",
+            "Verdicts served from the active bundle's cache, without a script call",
+            ConstCounter::new(hits),
+        );
+        registry.register(
+            "arbiter_verdict_cache_misses",
+            "Verdicts computed by a script call while the cache was on",
+            ConstCounter::new(misses),
+        );
         let mut s = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_text::encode(&mut s, &registry);

@@ -433,3 +433,54 @@ async fn the_openapi_description_matches_the_router() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The counter `name`'s value in a Prometheus exposition.
+fn counter(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in:\n{metrics}"))
+}
+
+#[tokio::test]
+async fn a_second_identical_request_makes_no_script_call() {
+    let store = loaded_store();
+    let calls = {
+        let b = store.snapshot().unwrap();
+        (b.models().len() * b.criteria.len()) as u64
+    };
+    let app = app(store, None, ServiceConfig::default());
+    // Loading ran the bundle's golden cases, which filled the cache for their own tasks.
+    let (_, _, m) = send(&app, get("/metrics")).await;
+    let misses = counter(&m, "arbiter_verdict_cache_misses_total");
+    let hits = counter(&m, "arbiter_verdict_cache_hits_total");
+    let mut task = example("legal-classification.yaml");
+    task = task.replace("name: ", "name: not a golden case, ");
+    let (status, _, first) = send(&app, post("/v1/select", "application/yaml", task.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (_, _, m) = send(&app, get("/metrics")).await;
+    let computed = counter(&m, "arbiter_verdict_cache_misses_total") - misses;
+    let reused = counter(&m, "arbiter_verdict_cache_hits_total") - hits;
+    assert_eq!(
+        computed + reused,
+        calls,
+        "every verdict computed or reused once"
+    );
+    assert!(computed > 0, "a new task needs some script calls");
+
+    let (status, _, second) = send(&app, post("/v1/select", "application/yaml", task)).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    let (_, _, m) = send(&app, get("/metrics")).await;
+    assert_eq!(
+        counter(&m, "arbiter_verdict_cache_misses_total") - misses,
+        computed,
+        "no script call for the same task"
+    );
+    assert_eq!(
+        counter(&m, "arbiter_verdict_cache_hits_total") - hits,
+        reused + calls
+    );
+    let chosen =
+        |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["chosen"].clone();
+    assert_eq!(chosen(&first), chosen(&second));
+}

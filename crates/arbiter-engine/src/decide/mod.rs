@@ -166,13 +166,15 @@ pub fn evaluate(bundle: &Bundle, task: &Task) -> Vec<Vec<Result<Verdict, ScriptF
     bundle
         .models()
         .par_iter()
+        .enumerate()
         // Each rayon job keeps one caller per criterion across the models it evaluates.
         .map_init(
             || bundle.callers(),
             |callers, m| {
                 callers
                     .iter_mut()
-                    .map(|caller| bundle.call(caller, &view, m))
+                    .enumerate()
+                    .map(|(c, caller)| bundle.call_cached(caller, c, m, &view))
                     .collect()
             },
         )

@@ -16,7 +16,7 @@ use crate::lang;
 use crate::schema::SchemaKind;
 use crate::span::Span;
 use crate::task::Task;
-use crate::yaml::{self, Positions};
+use crate::yaml;
 
 /// Why a document could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -88,11 +88,10 @@ impl Syntax {
     }
 }
 
-/// A parsed text: its value, where its nodes are, and the problems found while parsing
-/// (duplicate keys, non-finite numbers), already located.
+/// A parsed text: its value and the problems found while parsing (duplicate keys, non-finite
+/// numbers), already located.
 struct Parsed {
     value: Value,
-    positions: Positions,
     problems: Vec<Diagnostic>,
 }
 
@@ -113,23 +112,16 @@ fn parse(text: &str, syntax: Syntax, origin: &str) -> Result<Parsed, LoadError> 
                     format!("invalid JSON: {e}"),
                 )
             })?;
-            // JSON is YAML too: its positions (and duplicate keys, which serde_json would
-            // silently resolve to the last) come from the YAML parser.
-            let (positions, problems) = yaml::parse(text)
-                .map(|p| (p.positions, p.problems))
-                .unwrap_or_default();
-            Ok(Parsed {
-                value,
-                positions,
-                problems,
-            })
+            // JSON is YAML too: duplicate keys (which serde_json would silently resolve to the
+            // last) are found by the YAML parser, as are positions when a problem needs them.
+            let problems = yaml::parse(text).map(|p| p.problems).unwrap_or_default();
+            Ok(Parsed { value, problems })
         }
         Syntax::Yaml => {
             let p = yaml::parse(text)
                 .map_err(|e| syntax_error(e.span, format!("invalid YAML: {}", e.message)))?;
             Ok(Parsed {
                 value: p.value,
-                positions: p.positions,
                 problems: p.problems,
             })
         }
@@ -144,15 +136,14 @@ pub fn document_from_str<T: DeserializeOwned + schemars::JsonSchema>(
     kind: SchemaKind,
     semantic: impl FnOnce(&T) -> Vec<Diagnostic>,
 ) -> Result<T, LoadError> {
-    let Parsed {
-        value,
-        positions,
-        problems,
-    } = parse(text, syntax, origin)?;
+    let Parsed { value, problems } = parse(text, syntax, origin)?;
     let invalid = |mut diagnostics: Vec<Diagnostic>| {
         // A document with thousands of mistakes gets the first hundred: enough to act on.
         let total = diagnostics.len();
         diagnostics.truncate(MAX_DIAGNOSTICS);
+        // Positions are found only now, on the way to an error: a valid document never pays
+        // for them.
+        let positions = yaml::positions(text.strip_prefix('\u{feff}').unwrap_or(text));
         for d in &mut diagnostics {
             if d.span.is_none() {
                 d.span = match &d.anchor {

@@ -79,13 +79,13 @@ pub const MAX_ALIASED_NODES: usize = 100_000;
 /// At most this many collections may be nested inside each other.
 pub const MAX_DEPTH: usize = 128;
 
-/// A parsed document: its value, where each node sits, and the problems that do not stop
-/// parsing (duplicate keys, non-finite numbers), each already located.
+/// A parsed document: its value, and the problems that do not stop parsing (duplicate keys,
+/// non-finite numbers), each located.
 #[derive(Debug)]
 pub(crate) struct Parsed {
     /// The document as JSON (`null` for an empty document, and in place of a non-finite number).
     pub value: Value,
-    /// Where each node and key sits.
+    /// Where each node and key sits; empty unless a problem was found (see [`positions`]).
     pub positions: Positions,
     /// Problems found while parsing.
     pub problems: Vec<Diagnostic>,
@@ -126,12 +126,29 @@ pub(crate) struct SyntaxError {
     pub message: String,
 }
 
-/// Parses one YAML document.
+/// Parses one YAML document. Positions are not kept on the way (a pointer string per node
+/// would cost more than parsing): a document with a problem is parsed again keeping them, and a
+/// caller that needs them for other errors asks [`positions`].
 pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
+    let fast = build(text, false)?;
+    if fast.problems.is_empty() {
+        Ok(fast)
+    } else {
+        build(text, true)
+    }
+}
+
+/// Where every node and key of a document sits (empty when it does not parse).
+pub(crate) fn positions(text: &str) -> Positions {
+    build(text, true).map(|p| p.positions).unwrap_or_default()
+}
+
+fn build(text: &str, track: bool) -> Result<Parsed, SyntaxError> {
     let mut b = Builder {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         aliased: 0,
+        track,
         positions: Positions::default(),
         problems: Vec::new(),
     };
@@ -168,6 +185,9 @@ struct Builder<'a> {
     anchors: HashMap<usize, (Value, usize)>,
     /// Nodes copied through aliases so far.
     aliased: usize,
+    /// Whether pointers and positions are kept (problems are reported either way, unlocated
+    /// when not: [`parse`] then parses again keeping them).
+    track: bool,
     positions: Positions,
     problems: Vec<Diagnostic>,
 }
@@ -196,8 +216,10 @@ impl<'a> Builder<'a> {
                 message: format!("nested more than {MAX_DEPTH} levels deep"),
             });
         }
-        self.positions.nodes.insert(pointer.clone(), span);
-        let (value, nodes, anchor) = match event {
+        if self.track {
+            self.positions.nodes.insert(pointer.clone(), span);
+        }
+        let (value, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(&text, style, tag.as_deref(), span)?;
                 let value = match value {
@@ -213,7 +235,7 @@ impl<'a> Builder<'a> {
                         Value::Null
                     }
                 };
-                (value, 1, anchor)
+                (value, anchor)
             }
             Event::Alias(id) => {
                 let Some((value, nodes)) = self.anchors.get(&id) else {
@@ -237,23 +259,24 @@ impl<'a> Builder<'a> {
             Event::SequenceStart(anchor, tag) => {
                 core_tag(tag.as_deref(), "seq", span)?;
                 let mut items = Vec::new();
-                let mut nodes = 1;
                 loop {
                     let (event, span) = self.next()?;
                     if event == Event::SequenceEnd {
                         break;
                     }
-                    let at = format!("{pointer}/{}", items.len());
+                    let at = if self.track {
+                        format!("{pointer}/{}", items.len())
+                    } else {
+                        String::new()
+                    };
                     let item = self.node(event, span, at, depth + 1)?;
-                    nodes += count(&item);
                     items.push(item);
                 }
-                (Value::Array(items), nodes, anchor)
+                (Value::Array(items), anchor)
             }
             Event::MappingStart(anchor, tag) => {
                 core_tag(tag.as_deref(), "map", span)?;
                 let mut map = Map::new();
-                let mut nodes = 1;
                 loop {
                     let (event, key_span) = self.next()?;
                     let key = match event {
@@ -268,8 +291,17 @@ impl<'a> Builder<'a> {
                             });
                         }
                     };
-                    let at = format!("{pointer}/{}", escape(&key));
-                    if let Some(first) = self.positions.keys.get(&at).copied() {
+                    let at = if self.track {
+                        format!("{pointer}/{}", escape(&key))
+                    } else {
+                        String::new()
+                    };
+                    if !self.track {
+                        if map.contains_key(&key) {
+                            self.problems
+                                .push(Diagnostic::new("", format!("`{key}` is given twice")));
+                        }
+                    } else if let Some(first) = self.positions.keys.get(&at).copied() {
                         self.problems.push(
                             Diagnostic::new(
                                 at.clone(),
@@ -285,10 +317,9 @@ impl<'a> Builder<'a> {
                     }
                     let (event, span) = self.next()?;
                     let value = self.node(event, span, at, depth + 1)?;
-                    nodes += count(&value);
                     map.insert(key, value);
                 }
-                (Value::Object(map), nodes, anchor)
+                (Value::Object(map), anchor)
             }
             other => {
                 return Err(SyntaxError {
@@ -298,7 +329,7 @@ impl<'a> Builder<'a> {
             }
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, (value.clone(), nodes));
+            self.anchors.insert(anchor, (value.clone(), count(&value)));
         }
         Ok(value)
     }

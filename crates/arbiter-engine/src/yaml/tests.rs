@@ -35,9 +35,9 @@ fn plain_scalars_follow_the_core_schema() {
 
 #[test]
 fn every_node_has_its_own_position_even_in_flow_lists() {
-    let p = parse("task: translation\nlanguages: [en, xx]\nresources:\n  device: mobile\n")
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let at = |ptr| p.positions.node(ptr).map(|s| (s.line, s.column));
+    let p =
+        super::positions("task: translation\nlanguages: [en, xx]\nresources:\n  device: mobile\n");
+    let at = |ptr| p.node(ptr).map(|s| (s.line, s.column));
     assert_eq!(at("/languages/1"), Some((2, 17)));
     assert_eq!(at("/languages/0"), Some((2, 13)));
     assert_eq!(at("/resources/device"), Some((4, 11)));
@@ -47,7 +47,7 @@ fn every_node_has_its_own_position_even_in_flow_lists() {
         "a missing field: its parent"
     );
     assert_eq!(
-        p.positions.key("/resources/device").map(|s| s.column),
+        p.key("/resources/device").map(|s| s.column),
         Some(3)
     );
 }

@@ -678,6 +678,81 @@ fn json_str(body: &str, key: &str) -> String {
 }
 
 #[test]
+fn a_service_killed_under_load_loses_no_acknowledged_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let mut server = Server::start(&["--bundle", "policies", "--log", log.to_str().unwrap()]);
+    let body = std::fs::read(repo().join(LEGAL)).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Eight clients post as fast as they can; each keeps the ids it got a 200 for.
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (base, body, stop) = (server.base.clone(), body.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let agent = Server::agent();
+                let mut acknowledged = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let Ok(mut res) = agent
+                        .post(&format!("{base}/v1/select"))
+                        .header("content-type", "application/yaml")
+                        .send(&body[..])
+                    else {
+                        break; // the server is gone
+                    };
+                    if res.status().as_u16() == 200
+                        && let Ok(text) = res.body_mut().read_to_string()
+                    {
+                        acknowledged.push(json_str(&text, "decision_id"));
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 200 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the service logged too little"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    server.process.kill(); // SIGKILL, mid-stream
+    server.process.wait();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acknowledged: Vec<String> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    assert!(
+        acknowledged.len() >= 100,
+        "{} acknowledged",
+        acknowledged.len()
+    );
+    let logged: std::collections::HashSet<String> = arbiter_audit::log::read_records(&log)
+        .unwrap()
+        .iter()
+        .map(|r| r.decision_id().to_string())
+        .collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !logged.contains(*id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged decisions not in the log: {lost:?}",
+        lost.len()
+    );
+    // The complete records verify (a last record torn by the kill is reported, not hidden).
+    let out = arbiter(&["audit", "verify", log.to_str().unwrap()]);
+    assert!(
+        out.status.code() == Some(0) || text(&out).contains("complete records before it verify"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
 fn cli_and_http_give_the_same_decisions() {
     let server = Server::start(&["--bundle", "policies"]);
     let mut tasks = example_tasks();

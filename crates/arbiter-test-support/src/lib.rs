@@ -297,6 +297,13 @@ impl Running {
             .unwrap_or_else(|e| panic!("kill does not run: {e}"));
     }
 
+    /// Sends SIGKILL (`kill -9`): no shutdown code runs.
+    pub fn kill(&mut self) {
+        self.child
+            .kill()
+            .unwrap_or_else(|e| panic!("cannot kill the process: {e}"));
+    }
+
     /// Waits for the process to exit.
     pub fn wait(&mut self) -> ExitStatus {
         self.child

@@ -88,6 +88,11 @@ fn select(c: &mut Criterion) {
     let chinese = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();
     let english = task_from_str(ENGLISH_TASK, Syntax::Yaml, "bench").unwrap();
     let synthetic = bundle_with(synthetic_models(&default.catalog.models, SYNTHETIC_MODELS));
+    // Scripted against native: every verdict computed, as the native side computes them. The
+    // verdict cache is measured on its own below.
+    default.cache.set_enabled(false);
+    synthetic.cache.set_enabled(false);
+    let cached = Bundle::load(&policies(), None).unwrap();
     eprintln!(
         "setup: default bundle and a {}-model synthetic bundle loaded in {:.1} s",
         synthetic.catalog.models.len(),
@@ -181,6 +186,10 @@ fn select(c: &mut Criterion) {
     });
     group.bench_function("default-catalog/native", |b| {
         b.iter(|| native_select(black_box(&native_default), black_box(&chinese)));
+    });
+    // The same task again, as a service sees a repeated request: every verdict from the cache.
+    group.bench_function("default-catalog/scripted-cached", |b| {
+        b.iter(|| decide(black_box(&cached), black_box(&chinese).clone()).unwrap());
     });
 
     // One scripted select over 10 000 models takes long enough that criterion's linear sampling

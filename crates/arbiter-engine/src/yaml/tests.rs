@@ -46,10 +46,7 @@ fn every_node_has_its_own_position_even_in_flow_lists() {
         Some((4, 3)),
         "a missing field: its parent"
     );
-    assert_eq!(
-        p.key("/resources/device").map(|s| s.column),
-        Some(3)
-    );
+    assert_eq!(p.key("/resources/device").map(|s| s.column), Some(3));
 }
 
 #[test]

@@ -50,7 +50,8 @@ pub struct SelectArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LogSync {
-    /// fsync after every record.
+    /// Every record on disk before the decision is answered; decisions made at the same time
+    /// share one fsync (group commit).
     Always,
     /// fsync every 64 records and at exit.
     Batch,

@@ -356,7 +356,7 @@ impl Bundle {
         (index, model): (usize, &ModelView),
         task: &TaskView,
     ) -> Result<Verdict, ScriptFault> {
-        self.cache.get_or_call(index, criterion, &task.0.task, || {
+        self.cache.get_or_call(index, criterion, &task.0.fields, || {
             crate::cache::tracking(|| self.call(caller, task, model))
         })
     }

@@ -132,15 +132,45 @@ pub(crate) fn tracking<T>(f: impl FnOnce() -> T) -> (T, u32) {
     (out, read)
 }
 
-/// The values of the fields in `mask`, as a key.
-fn key(task: &Task, mask: u32) -> String {
-    let mut out = String::new();
-    for f in Field::ALL {
-        if mask & (1 << f as u8) != 0 {
-            f.write(task, &mut out);
-        }
+/// Every field's value in one task, written once per decision so that a lookup compares
+/// without allocating.
+#[derive(Debug, Clone)]
+pub struct FieldValues([String; 16]);
+
+impl FieldValues {
+    /// The values of `task`'s fields.
+    pub fn of(task: &Task) -> FieldValues {
+        FieldValues(Field::ALL.map(|f| {
+            let mut s = String::new();
+            f.write(task, &mut s);
+            s
+        }))
     }
-    out
+
+    /// The values of the fields in `mask`, as a key.
+    fn key(&self, mask: u32) -> String {
+        let mut out = String::new();
+        for (i, v) in self.0.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                out.push_str(v);
+            }
+        }
+        out
+    }
+
+    /// Whether `key` is the key of these values under `mask`.
+    fn matches(&self, mask: u32, key: &str) -> bool {
+        let mut rest = key;
+        for (i, v) in self.0.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                match rest.strip_prefix(v.as_str()) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+        }
+        rest.is_empty()
+    }
 }
 
 struct Entry<V> {
@@ -216,7 +246,7 @@ impl<V: Clone> VerdictCache<V> {
         &self,
         model: usize,
         criterion: usize,
-        task: &Task,
+        task: &FieldValues,
         call: impl FnOnce() -> (Result<V, E>, u32),
     ) -> Result<V, E> {
         if !self.enabled() {
@@ -226,7 +256,7 @@ impl<V: Clone> VerdictCache<V> {
             return call().0;
         };
         if let Ok(entries) = slot.lock()
-            && let Some(e) = entries.iter().find(|e| e.key == key(task, e.mask))
+            && let Some(e) = entries.iter().find(|e| task.matches(e.mask, &e.key))
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(e.verdict.clone());
@@ -234,7 +264,7 @@ impl<V: Clone> VerdictCache<V> {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let (result, mask) = call();
         if let (Ok(verdict), Ok(mut entries)) = (&result, slot.lock()) {
-            let key = key(task, mask);
+            let key = task.key(mask);
             if !entries.iter().any(|e| e.mask == mask && e.key == key) {
                 if entries.len() >= PER_SLOT {
                     entries.remove(0);

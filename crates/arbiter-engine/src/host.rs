@@ -81,6 +81,8 @@ pub struct ModelView(pub Arc<ModelData>);
 pub struct TaskData {
     /// The normalised task.
     pub task: Task,
+    /// Its fields' values, for the verdict cache.
+    pub(crate) fields: crate::cache::FieldValues,
     languages: Array,
     source_languages: Array,
     precisions: Array,
@@ -123,6 +125,7 @@ impl TaskView {
             .collect();
         let source_languages = strings(task.source_languages.iter().map(|l| l.as_str()));
         TaskView(Arc::new(TaskData {
+            fields: crate::cache::FieldValues::of(&task),
             task,
             languages,
             source_languages,

@@ -6,6 +6,7 @@
 //! - [`replay`]: re-evaluate logged tasks with their own bundle, or shadow-evaluate a candidate.
 
 pub mod archive;
+mod canonical;
 mod group_commit;
 pub mod log;
 pub mod replay;

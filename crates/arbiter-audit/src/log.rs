@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use arbiter_engine::Decision;
 use arbiter_engine::bundle::sha256;
 
+pub use crate::canonical::canonical_json;
 use crate::group_commit::GroupCommit;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -54,26 +55,6 @@ impl Record {
             .and_then(Value::as_str)
             .unwrap_or("")
     }
-}
-
-/// The canonical JSON of a value: object keys sorted, no whitespace.
-pub fn canonical_json(value: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(m) => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), sorted(&m[k])))
-                        .collect(),
-                )
-            }
-            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    sorted(value).to_string()
 }
 
 /// The hash a record must carry: over its canonical JSON without the `hash` field.

@@ -356,9 +356,10 @@ impl Bundle {
         (index, model): (usize, &ModelView),
         task: &TaskView,
     ) -> Result<Verdict, ScriptFault> {
-        self.cache.get_or_call(index, criterion, &task.0.fields, || {
-            crate::cache::tracking(|| self.call(caller, task, model))
-        })
+        self.cache
+            .get_or_call(index, criterion, &task.0.fields, || {
+                crate::cache::tracking(|| self.call(caller, task, model))
+            })
     }
 
     /// One [`script::Caller`] per criterion, in bundle order, for one thread's calls.

@@ -395,22 +395,19 @@ fn register_task(engine: &mut Engine) {
     get!("output_tokens", F::OutputTokens, |t| i64::from(
         t.resources.output_tokens_for(t.task)
     ));
-    engine.register_get("precisions", |v: &mut TaskView| {
-        read(F::Precisions);
-        v.0.precisions.clone()
-    });
-    engine.register_get("source_languages", |v: &mut TaskView| {
-        read(F::SourceLanguages);
-        v.0.source_languages.clone()
-    });
-    engine.register_get("languages", |v: &mut TaskView| {
-        read(F::Languages);
-        v.0.languages.clone()
-    });
-    engine.register_get("benchmarks", |v: &mut TaskView| {
-        read(F::Benchmarks);
-        v.0.benchmarks.clone()
-    });
+    // The prepared collections, by field of the prepared task.
+    macro_rules! prepared {
+        ($name:literal, $field:expr, $member:ident) => {
+            engine.register_get($name, |v: &mut TaskView| {
+                read($field);
+                v.0.$member.clone()
+            });
+        };
+    }
+    prepared!("precisions", F::Precisions, precisions);
+    prepared!("source_languages", F::SourceLanguages, source_languages);
+    prepared!("languages", F::Languages, languages);
+    prepared!("benchmarks", F::Benchmarks, benchmarks);
 }
 
 fn register_model(engine: &mut Engine) {

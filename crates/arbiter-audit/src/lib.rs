@@ -23,6 +23,9 @@ pub struct AuditTrail {
     pub log: DecisionLog,
     /// The bundle archive beside it.
     pub archive: Archive,
+    /// Log only the first this many ranked models of each decision, the rest counted
+    /// ([`arbiter_engine::Decision::limited_to`]); `None` logs decisions whole.
+    pub record_top: Option<usize>,
 }
 
 /// Why a decision could not be recorded.
@@ -43,6 +46,7 @@ impl AuditTrail {
         Ok(AuditTrail {
             log: DecisionLog::open(path, sync)?,
             archive: archive_for_log(path),
+            record_top: None,
         })
     }
 
@@ -54,8 +58,10 @@ impl AuditTrail {
         decision: &Decision,
     ) -> Result<(u64, String), RecordError> {
         self.archive.store(bundle)?;
-        Ok(self
-            .log
-            .append_redacted(decision, &bundle.manifest.redact)?)
+        let limited = self.record_top.map(|top| decision.limited_to(top));
+        Ok(self.log.append_redacted(
+            limited.as_ref().unwrap_or(decision),
+            &bundle.manifest.redact,
+        )?)
     }
 }

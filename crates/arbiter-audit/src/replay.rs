@@ -53,6 +53,11 @@ pub fn replay(archive: &Archive, record: &Record) -> Replay {
     match decide(&bundle, d.task.clone()) {
         Err(e) => Replay::Different(vec![format!("the task is now refused: {e}")]),
         Ok(again) => {
+            // A top-limited record is compared with the new decision limited the same way.
+            let again = match &d.limited {
+                Some(l) => again.limited_to(l.top),
+                None => again,
+            };
             let fields = d.differences(&again);
             if fields.is_empty() {
                 Replay::Identical

@@ -423,3 +423,51 @@ fn a_torn_tail_is_moved_aside_and_a_whole_record_without_newline_kept() {
     let torn = std::fs::read(dir.path().join("decisions.log.torn")).unwrap();
     assert!(torn.starts_with(b"{\"decision\""));
 }
+
+#[test]
+fn top_limited_records_are_smaller_count_what_they_leave_out_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = default_bundle();
+    let mut trail = AuditTrail::open(&path, Sync::Batch(1000)).unwrap();
+    trail.record_top = Some(3);
+    let mut full = Vec::new();
+    for task in example_tasks() {
+        let d = decide(&bundle, task).unwrap();
+        trail.record(&bundle, &d).unwrap();
+        full.push(d);
+    }
+    drop(trail);
+    let archive = archive_for_log(&path);
+    let records = log::read_records(&path).unwrap();
+    assert_eq!(records.len(), full.len());
+    for (r, d) in records.iter().zip(&full) {
+        let logged = r.decision().unwrap();
+        let limited = logged
+            .limited
+            .as_ref()
+            .expect("every example has vetoes or > 3 ranked");
+        assert_eq!(logged.ranking, d.ranking[..d.ranking.len().min(3)]);
+        assert_eq!(
+            (limited.ranked, limited.vetoes),
+            (d.ranking.len(), d.rejected.len())
+        );
+        assert_eq!(
+            limited.vetoes_by_criterion.values().sum::<usize>(),
+            d.rejected.len()
+        );
+        assert_eq!(logged.chosen, d.chosen);
+        assert!(
+            serde_json::to_string(&logged).unwrap().len()
+                < serde_json::to_string(d).unwrap().len() / 2,
+            "the limited record is much smaller"
+        );
+        assert_eq!(
+            replay::replay(&archive, r),
+            Replay::Identical,
+            "{}",
+            r.decision_id()
+        );
+    }
+    assert!(log::verify(&path).unwrap().intact());
+}

@@ -42,6 +42,11 @@ pub struct SelectArgs {
     /// records and at exit: faster, but a power cut can lose the last few).
     #[arg(long, value_enum, default_value_t = LogSync::Always, requires = "log")]
     log_sync: LogSync,
+    /// Log only the first N ranked models of each decision, the other models and the vetoes
+    /// counted (the record says so, and replays). For catalogs of thousands of models, whose full
+    /// records run to megabytes.
+    #[arg(long, value_name = "N", requires = "log")]
+    record_top: Option<usize>,
     /// Decide N times (each a new decision, each logged) and report the throughput on stderr:
     /// measures the cost of logging.
     #[arg(long, value_name = "N", default_value_t = 1, hide_short_help = true)]
@@ -58,16 +63,19 @@ pub enum LogSync {
 }
 
 impl LogSync {
-    /// Opens the audit trail at `path` with this durability, if a path is given.
+    /// Opens the audit trail at `path` with this durability, if a path is given, logging the
+    /// first `record_top` ranked models of each decision when given.
     pub fn open(
         self,
         path: Option<&std::path::Path>,
+        record_top: Option<usize>,
     ) -> Result<Option<AuditTrail>, arbiter_audit::LogError> {
         let sync = match self {
             LogSync::Always => Sync::Always,
             LogSync::Batch => Sync::Batch(64),
         };
-        path.map(|p| AuditTrail::open(p, sync)).transpose()
+        let trail = path.map(|p| AuditTrail::open(p, sync)).transpose()?;
+        Ok(trail.map(|t| AuditTrail { record_top, ..t }))
     }
 }
 
@@ -96,7 +104,7 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let trail = match args.log_sync.open(args.log.as_deref()) {
+    let trail = match args.log_sync.open(args.log.as_deref(), args.record_top) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// When logged decisions reach the disk.
     #[arg(long, value_enum, default_value_t = LogSync::Always, requires = "log")]
     log_sync: LogSync,
+    /// Log only the first N ranked models of each decision, the other models and the vetoes
+    /// counted (the record says so, and replays). For catalogs of thousands of models, whose full
+    /// records run to megabytes.
+    #[arg(long, value_name = "N", requires = "log")]
+    record_top: Option<usize>,
     /// Require `Authorization: Bearer <token>` on /v1/*, the token read from this file.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
@@ -109,7 +114,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             (store, None)
         }
     };
-    let trail = match args.log_sync.open(args.log.as_deref()) {
+    let trail = match args.log_sync.open(args.log.as_deref(), args.record_top) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -205,6 +205,29 @@ fn select(c: &mut Criterion) {
         b.iter(|| native_select(black_box(&native_synthetic), black_box(&english)));
     });
     group.finish();
+
+    // The record of a 10,000-model decision, whole and limited to the first ten ranked models
+    // (`--record-top 10`): its size, and the time to serialise it.
+    let big = decide(&synthetic, english.clone()).unwrap();
+    let limited = big.limited_to(10);
+    eprintln!(
+        "record: 10k-model decision, {} ranked and {} vetoes: {} bytes whole, {} bytes top-10",
+        big.ranking.len(),
+        big.rejected.len(),
+        serde_json::to_vec(&big).unwrap().len(),
+        serde_json::to_vec(&limited).unwrap().len()
+    );
+    let mut group = c.benchmark_group("record");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(2));
+    group.bench_function("synthetic-10k/whole", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&big)).unwrap());
+    });
+    group.bench_function("synthetic-10k/top-10", |b| {
+        b.iter(|| serde_json::to_vec(&black_box(&big).limited_to(10)).unwrap());
+    });
+    group.finish();
 }
 
 criterion_group!(benches, select);

@@ -155,6 +155,7 @@ pub fn decide_stamped(bundle: &Bundle, task: Task, stamp: Stamp) -> Result<Decis
         ranking: combined.ranking,
         rejected: combined.rejected,
         errors: combined.errors,
+        limited: None,
     };
     Ok(decision)
 }

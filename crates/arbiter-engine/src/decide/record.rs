@@ -39,9 +39,63 @@ pub struct Decision {
     pub rejected: Vec<Rejection>,
     /// Every run-time script error, and what was done about it.
     pub errors: Vec<ScriptError>,
+    /// Present when the record was limited to the first models of the ranking: what was left
+    /// out, counted. The rest of the record is exactly the full decision's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limited: Option<Limited>,
+}
+
+/// What a top-limited record left out ([`Decision::limited_to`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limited {
+    /// How many ranked models the record keeps, best first.
+    pub top: usize,
+    /// How many models the full decision ranked.
+    pub ranked: usize,
+    /// How many vetoes the full decision recorded (the record lists none; they are counted by
+    /// criterion below).
+    pub vetoes: usize,
+    /// The full decision's vetoes by criterion.
+    pub vetoes_by_criterion: BTreeMap<String, usize>,
 }
 
 impl Decision {
+    /// The decision as a top-limited record: the first `top` ranked models in full, the vetoes
+    /// counted by criterion, and [`Decision::limited`] saying so. A decision already limited, or
+    /// with no more than `top` ranked models and no vetoes, is returned as it is. Replay limits
+    /// the decision it makes again the same way before comparing, so a limited record replays.
+    pub fn limited_to(&self, top: usize) -> Decision {
+        if self.limited.is_some() || (self.ranking.len() <= top && self.rejected.is_empty()) {
+            return self.clone();
+        }
+        let mut vetoes_by_criterion = BTreeMap::new();
+        for r in &self.rejected {
+            *vetoes_by_criterion.entry(r.criterion.clone()).or_insert(0) += 1;
+        }
+        Decision {
+            decision_id: self.decision_id.clone(),
+            created_at: self.created_at.clone(),
+            engine_version: self.engine_version.clone(),
+            bundle: self.bundle.clone(),
+            catalog_hash: self.catalog_hash.clone(),
+            task_hash: self.task_hash.clone(),
+            task: self.task.clone(),
+            outcome: self.outcome,
+            chosen: self.chosen.clone(),
+            criteria: self.criteria.clone(),
+            ranking: self.ranking[..top.min(self.ranking.len())].to_vec(),
+            rejected: Vec::new(),
+            errors: self.errors.clone(),
+            limited: Some(Limited {
+                top,
+                ranked: self.ranking.len(),
+                vetoes: self.rejected.len(),
+                vetoes_by_criterion,
+            }),
+        }
+    }
+
     /// The fields in which two decisions differ, apart from the envelope (`decision_id`,
     /// `created_at`) that every run stamps anew: empty when a replay reproduced a decision.
     pub fn differences(&self, other: &Decision) -> Vec<&'static str> {
@@ -64,7 +118,8 @@ impl Decision {
             criteria,
             ranking,
             rejected,
-            errors
+            errors,
+            limited
         );
         out
     }

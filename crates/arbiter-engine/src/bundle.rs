@@ -180,8 +180,6 @@ pub struct Bundle {
     pub devices: Arc<Devices>,
     pub(crate) engine: Engine,
     pub(crate) models: Vec<ModelView>,
-    /// The statement each call evaluates (`evaluate(task, model)`).
-    driver: AST,
     /// Verdicts already computed, by the task fields their script read.
     pub cache: VerdictCache<Verdict>,
 }
@@ -283,11 +281,6 @@ impl Bundle {
                 ast: Arc::new(ast),
             });
         }
-        let driver = script::driver(&engine).map_err(|f| BundleError::Script {
-            file: origin.clone(),
-            span: f.span,
-            message: f.message,
-        })?;
         let cache = VerdictCache::new(models.len(), criteria.len());
         let bundle = Bundle {
             cache,
@@ -299,7 +292,6 @@ impl Bundle {
             criteria,
             files,
             devices,
-            driver,
             engine,
             models,
         };
@@ -313,9 +305,9 @@ impl Bundle {
         let Some(model) = self.models.first() else {
             return Ok(());
         };
-        for (c, caller) in self.criteria.iter().zip(&mut self.callers()) {
+        for c in &self.criteria {
             let file = format!("{}/{}", self.origin, c.script);
-            self.call(caller, &task, model).map_err(|e| BundleError::Script {
+            self.call(c, &task, model).map_err(|e| BundleError::Script {
                 file,
                 span: e.span,
                 message: format!(
@@ -327,47 +319,29 @@ impl Bundle {
         Ok(())
     }
 
-    /// Runs one criterion on one model, within the bundle's limits and deadline; `caller` is
-    /// the criterion's entry of [`Bundle::callers`] (which criterion it calls), made on this
-    /// thread.
+    /// Runs one criterion on one model, within the bundle's limits and deadline.
     pub(crate) fn call(
         &self,
-        caller: &mut script::Caller,
+        c: &Criterion,
         task: &TaskView,
         model: &ModelView,
     ) -> Result<Verdict, ScriptFault> {
-        script::call(
-            &self.engine,
-            caller,
-            &self.driver,
-            &self.manifest.limits,
-            task,
-            model,
-        )
+        script::call(&self.engine, &c.ast, &self.manifest.limits, task, model)
     }
 
-    /// Criterion `criterion` on `model`, the `index`-th of [`Bundle::models`]: from the verdict
-    /// cache when an earlier task agreed on every field the script read, else by a call (whose
+    /// Criterion `c` on `model`, the `index`-th of [`Bundle::models`]: from the verdict cache
+    /// when an earlier task agreed on every field the script read, else by a call (whose
     /// verdict is kept).
     pub(crate) fn call_cached(
         &self,
-        caller: &mut script::Caller,
-        criterion: usize,
+        (criterion, c): (usize, &Criterion),
         (index, model): (usize, &ModelView),
         task: &TaskView,
     ) -> Result<Verdict, ScriptFault> {
         self.cache
             .get_or_call(index, criterion, &task.0.fields, || {
-                crate::cache::tracking(|| self.call(caller, task, model))
+                crate::cache::tracking(|| self.call(c, task, model))
             })
-    }
-
-    /// One [`script::Caller`] per criterion, in bundle order, for one thread's calls.
-    pub(crate) fn callers(&self) -> Vec<script::Caller> {
-        self.criteria
-            .iter()
-            .map(|c| script::Caller::new(&self.engine, &c.ast))
-            .collect()
     }
 
     /// The prepared models, in catalog order.

@@ -10,74 +10,28 @@ use crate::host::{self, ModelView, TaskView, Verdict};
 use crate::manifest::Limits;
 use crate::span::Span;
 
-/// What one criterion's calls share on one thread: Rhai's global state, holding the script's
-/// functions, and its function-resolution caches. Kept across calls, a function is resolved
-/// once per thread instead of once per call (Rhai's `call_fn` builds both afresh each time).
-pub struct Caller {
-    global: rhai::GlobalRuntimeState,
-    caches: rhai::Caches,
-}
-
-impl Caller {
-    /// A caller for the criterion compiled as `ast`.
-    pub fn new(engine: &Engine, ast: &AST) -> Caller {
-        let mut global = engine.new_global_runtime_state();
-        global.lib.push(ast.shared_lib().clone());
-        Caller {
-            global,
-            caches: rhai::Caches::new(),
-        }
-    }
-}
-
-/// The statement every call evaluates: the criterion's `evaluate`, on the `task` and `model`
-/// variables of the call's scope.
-pub fn driver(engine: &Engine) -> Result<AST, ScriptFault> {
-    // The engine is strict about variables: the statement is compiled knowing both.
-    let mut scope = rhai::Scope::new();
-    scope.push("task", ());
-    scope.push("model", ());
-    engine
-        .compile_with_scope(&scope, "evaluate(task, model)")
-        .map_err(|e| ScriptFault {
-            message: format!("internal error: the call statement does not compile: {e}"),
-            span: Span::START,
-        })
-}
-
 /// Runs a compiled criterion's `evaluate(task, model)` within `limits` (operations in the
-/// engine, CPU time of this thread here) and checks that it returned a verdict. `driver` is
-/// [`driver`]'s statement; `caller` the criterion's state on this thread.
+/// engine, CPU time of this thread here) and checks that it returned a verdict.
 pub fn call(
     engine: &Engine,
-    caller: &mut Caller,
-    driver: &AST,
+    ast: &AST,
     limits: &Limits,
     task: &TaskView,
     model: &ModelView,
 ) -> Result<Verdict, ScriptFault> {
     let timeout = Duration::from_millis(limits.timeout_ms);
     let result = host::with_deadline(timeout, || {
-        // The operation budget is per call.
-        caller.global.num_operations = Default::default();
-        caller.global.level = 0;
         let mut scope = rhai::Scope::new();
-        scope.push("task", task.clone());
-        scope.push("model", model.clone());
-        #[allow(deprecated)] // the one internals entry point that takes caches
-        let result = engine.eval_statements_raw(
-            &mut caller.global,
-            &mut caller.caches,
+        let options = rhai::CallFnOptions::new()
+            .eval_ast(false)
+            .rewind_scope(false);
+        engine.call_fn_with_options::<rhai::Dynamic>(
+            options,
             &mut scope,
-            driver.statements(),
-        );
-        match result {
-            Err(e) => match *e {
-                rhai::EvalAltResult::Exit(value, _) => Ok(value),
-                other => Err(Box::new(other)),
-            },
-            ok => ok,
-        }
+            ast,
+            "evaluate",
+            (task.clone(), model.clone()),
+        )
     });
     match result {
         Ok(value) => {

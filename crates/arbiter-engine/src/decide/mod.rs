@@ -168,17 +168,14 @@ pub fn evaluate(bundle: &Bundle, task: &Task) -> Vec<Vec<Result<Verdict, ScriptF
         .models()
         .par_iter()
         .enumerate()
-        // Each rayon job keeps one caller per criterion across the models it evaluates.
-        .map_init(
-            || bundle.callers(),
-            |callers, m| {
-                callers
-                    .iter_mut()
-                    .enumerate()
-                    .map(|(c, caller)| bundle.call_cached(caller, c, m, &view))
-                    .collect()
-            },
-        )
+        .map(|m| {
+            bundle
+                .criteria
+                .iter()
+                .enumerate()
+                .map(|c| bundle.call_cached(c, m, &view))
+                .collect()
+        })
         .collect()
 }
 

@@ -36,8 +36,6 @@ struct State {
     syncing: bool,
     /// Why the log no longer accepts records, after a failed sync.
     failed: Option<String>,
-    /// How many syncs were made, for tests and metrics.
-    syncs: u64,
 }
 
 impl GroupCommit {
@@ -50,7 +48,6 @@ impl GroupCommit {
                 synced,
                 syncing: false,
                 failed: None,
-                syncs: 0,
             }),
             synced_now: Condvar::new(),
         }
@@ -68,14 +65,6 @@ impl GroupCommit {
             .unwrap_or_else(PoisonError::into_inner)
             .failed
             .clone()
-    }
-
-    /// How many syncs have been made.
-    pub(crate) fn syncs(&self) -> u64 {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .syncs
     }
 
     /// Returns once the record `seq` is on disk; `Err` with the reason when a sync failed.
@@ -102,7 +91,6 @@ impl GroupCommit {
             let result = self.file.sync_data();
             state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
             state.syncing = false;
-            state.syncs += 1;
             match result {
                 Ok(()) => state.synced = state.synced.max(target),
                 Err(e) => {

@@ -310,11 +310,6 @@ impl DecisionLog {
         Ok((seq, hash))
     }
 
-    /// How many times the log was synced by group commit (one per group of concurrent appends).
-    pub fn group_syncs(&self) -> u64 {
-        self.group.syncs()
-    }
-
     /// Syncs any batched records to disk.
     pub fn flush(&self) -> Result<(), LogError> {
         let mut inner = self.inner.lock().map_err(|_| LogError::Corrupt {

@@ -142,8 +142,9 @@ fn suggestion(path: &str, e: &jsonschema::ValidationError<'_>) -> Option<String>
 /// The property names the schema allows for the object at `path` (every branch of an
 /// `anyOf`/`oneOf`/`allOf`, through `$ref`s into `$defs`).
 fn fields_at(root: &Value, schema: &Value, path: &str) -> Vec<String> {
-    let resolve = |s: &Value| -> Vec<Value> {
-        let mut todo = vec![s.clone()];
+    // A schema with its `$ref` targets and `anyOf`/`oneOf`/`allOf` branches, transitively.
+    fn resolve<'v>(root: &'v Value, s: &'v Value) -> Vec<&'v Value> {
+        let mut todo = vec![s];
         let mut out = Vec::new();
         // Bounded: a schema nests refs and branches a few levels at most.
         for _ in 0..64 {
@@ -154,30 +155,29 @@ fn fields_at(root: &Value, schema: &Value, path: &str) -> Vec<String> {
                 .and_then(|r| r.strip_prefix('#'))
                 .and_then(|p| root.pointer(p))
             {
-                todo.push(target.clone());
+                todo.push(target);
             }
             for key in ["anyOf", "oneOf", "allOf"] {
                 if let Some(branches) = s.get(key).and_then(Value::as_array) {
-                    todo.extend(branches.iter().cloned());
+                    todo.extend(branches);
                 }
             }
             out.push(s);
         }
         out
-    };
-    let mut here = resolve(schema);
+    }
+    let mut here = resolve(root, schema);
     for segment in path.split('/').skip(1) {
         let segment = segment.replace("~1", "/").replace("~0", "~");
-        let next: Vec<Value> = here
+        here = here
             .iter()
             .filter_map(|s| {
                 s.get("properties")
                     .and_then(|p| p.get(&segment))
                     .or_else(|| s.get("items"))
-                    .cloned()
             })
+            .flat_map(|s| resolve(root, s))
             .collect();
-        here = next.iter().flat_map(resolve).collect();
     }
     let mut names: Vec<String> = here
         .iter()

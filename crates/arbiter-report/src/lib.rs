@@ -1,8 +1,8 @@
 //! Everything a person reads about a decision, from one place.
 //!
 //! A [`Report`] holds the facts — the [`Decision`], the catalog's size, the weight sensitivity
-//! and, when they were asked for, the counterfactuals — all computed before any rendering, so
-//! presentation only formats. Each view is a function of a report:
+//! (computed once, when a view first needs it) and, when they were asked for, the
+//! counterfactuals — so presentation only formats. Each view is a function of a report:
 //!
 //! - [`text`]: the ranking table, the criteria's reasons, why-not and what-if, as plain text or
 //!   Markdown (`arbiter select`);
@@ -11,6 +11,8 @@
 //! - [`json`]: the decision with its explanation, for machines.
 //!
 //! Nothing here decides or computes a score; every figure comes from the decision.
+
+use std::sync::OnceLock;
 
 use arbiter_engine::Decision;
 use arbiter_engine::counterfactual::Counterfactual;
@@ -29,22 +31,29 @@ pub struct Report<'a> {
     /// How many models the catalog held (ranked, vetoed and unjudged together), when known
     /// (a logged decision does not say).
     pub catalog_models: Option<usize>,
-    /// How far each weight may move, alone, before the choice changes.
-    pub sensitivity: Vec<WeightRange>,
+    /// How far each weight may move, alone, before the choice changes ([`Report::sensitivity`]).
+    sensitivity: OnceLock<Vec<WeightRange>>,
     /// The nearest change of each task field that changes the choice, when computed.
     pub counterfactuals: Option<Vec<Counterfactual>>,
 }
 
 impl<'a> Report<'a> {
-    /// The report of a decision over a catalog of `catalog_models` models; the sensitivity is
-    /// computed here (it needs only the decision), the counterfactuals are not.
+    /// The report of a decision over a catalog of `catalog_models` models (the decision's
+    /// ranking whole: the sensitivity is solved from it).
     pub fn new(decision: &'a Decision, catalog_models: Option<usize>) -> Self {
         Report {
             decision,
             catalog_models,
-            sensitivity: sensitivity::weight_ranges(decision),
+            sensitivity: OnceLock::new(),
             counterfactuals: None,
         }
+    }
+
+    /// How far each weight may move, alone, before the choice changes: solved from the
+    /// decision's scores the first time a view asks, then kept.
+    pub fn sensitivity(&self) -> &[WeightRange] {
+        self.sensitivity
+            .get_or_init(|| sensitivity::weight_ranges(self.decision))
     }
 
     /// The same report with counterfactuals (they cost one decision per value tried, so the

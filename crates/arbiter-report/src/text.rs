@@ -158,7 +158,7 @@ pub fn explain(report: &Report<'_>, top: usize, md: bool) -> String {
             }
         }
     }
-    let ranges = &report.sensitivity;
+    let ranges = report.sensitivity();
     if !ranges.is_empty() {
         let _ = writeln!(
             s,

@@ -84,7 +84,7 @@ fn the_table_the_sentences_and_the_json_name_the_same_choice() {
         }
         // Weight sensitivity is computed once, in the report, and shown by --explain.
         let explained = text::explain(&report, 3, false);
-        for range in &report.sensitivity {
+        for range in report.sensitivity() {
             assert!(
                 explained.contains(&format!("{:<12} ", range.criterion)),
                 "{explained}"

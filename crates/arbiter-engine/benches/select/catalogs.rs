@@ -119,3 +119,30 @@ pub(super) fn bundle_with(models: Vec<Model>) -> Bundle {
     files.0.insert("catalog.yaml".into(), yaml.into_bytes());
     Bundle::from_files(files, "synthetic".into()).unwrap()
 }
+
+/// The default bundle cut down to the one criterion `name` (its script as it is, weight 1), or,
+/// for `name == "floor"`, to one criterion whose script only returns a constant score: the cost
+/// of calling a script at all.
+pub(super) fn bundle_of_one(name: &str) -> Bundle {
+    let mut files = Files::read_dir(&policies()).unwrap();
+    let manifest = String::from_utf8(files.0["bundle.toml"].clone()).unwrap();
+    // The manifest up to its first criterion, then that criterion alone.
+    let head = manifest.split("\n[[criterion]]").next().unwrap();
+    let devices = manifest.find("[devices.").map_or("", |at| &manifest[at..]);
+    let script = if name == "floor" {
+        files.0.insert(
+            "criteria/floor.rhai".into(),
+            b"fn evaluate(task, model) { score(1.0, \"constant\") }\n".to_vec(),
+        );
+        "criteria/floor.rhai".to_string()
+    } else {
+        format!("criteria/{name}.rhai")
+    };
+    let text = format!(
+        "{head}\n[[criterion]]\nname = \"{name}\"\nscript = \"{script}\"\nweight = 1.0\non_error = \"fail\"\n\n{devices}"
+    );
+    files.0.insert("bundle.toml".into(), text.into_bytes());
+    // The golden cases are written for the whole bundle.
+    files.0.retain(|k, _| !k.starts_with("tests/"));
+    Bundle::from_files(files, format!("one criterion: {name}")).unwrap()
+}

@@ -64,7 +64,7 @@ use arbiter_engine::load::{load_task, task_from_str};
 use arbiter_engine::{Bundle, Syntax, Task, decide};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
-use catalogs::{bundle_with, probe_models, synthetic_models};
+use catalogs::{bundle_of_one, bundle_with, probe_models, synthetic_models};
 use check::check_agreement;
 use native::{NativeCatalog, native_select};
 use tasks::{CHECK_TASKS, ENGLISH_TASK};
@@ -204,6 +204,31 @@ fn select(c: &mut Criterion) {
     group.bench_function("synthetic-10k/native", |b| {
         b.iter(|| native_select(black_box(&native_synthetic), black_box(&english)));
     });
+    group.finish();
+
+    // What each criterion costs alone on the default catalog, against the floor: a script that
+    // returns a constant (the cost of calling a script at all).
+    let mut group = c.benchmark_group("criterion");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    for name in [
+        "floor",
+        "task_type",
+        "language",
+        "domain",
+        "resources",
+        "data_volume",
+        "benchmarks",
+        "licence",
+    ] {
+        let one = bundle_of_one(name);
+        one.cache.set_enabled(false);
+        group.bench_function(name, |b| {
+            b.iter(|| decide(black_box(&one), black_box(&chinese).clone()).unwrap());
+        });
+    }
     group.finish();
 
     // The record of a 10,000-model decision, whole and limited to the first ten ranked models

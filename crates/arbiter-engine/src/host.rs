@@ -58,6 +58,15 @@ pub enum Verdict {
 pub struct ModelData {
     /// The catalog entry.
     pub model: Model,
+    /// The text fields scripts read most, made once: a getter then shares them instead of
+    /// allocating a string per read.
+    id: ImmutableString,
+    name: ImmutableString,
+    family: ImmutableString,
+    domain: ImmutableString,
+    license: Dynamic,
+    released: Dynamic,
+    positional: Dynamic,
     languages: Array,
     /// Every code the model covers, with macrolanguage equivalents (`arb` and `ar`).
     covered: HashSet<String>,
@@ -83,6 +92,11 @@ pub struct TaskData {
     pub task: Task,
     /// Its fields' values, for the verdict cache.
     pub(crate) fields: crate::cache::FieldValues,
+    /// The text fields, made once (see [`ModelData`]).
+    name: ImmutableString,
+    task_type: ImmutableString,
+    domain: ImmutableString,
+    deployment: ImmutableString,
     languages: Array,
     source_languages: Array,
     precisions: Array,
@@ -126,6 +140,10 @@ impl TaskView {
         let source_languages = strings(task.source_languages.iter().map(|l| l.as_str()));
         TaskView(Arc::new(TaskData {
             fields: crate::cache::FieldValues::of(&task),
+            name: task.name.as_str().into(),
+            task_type: task.task.as_str().into(),
+            domain: task.domain.as_str().into(),
+            deployment: task.resources.deployment.as_str().into(),
             task,
             languages,
             source_languages,
@@ -189,7 +207,17 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
                 .map(|(k, x)| (k.to_string(), x))
                 .collect();
             let context = m.context_limit();
+            let text = |s: Option<&str>| {
+                s.map_or(Dynamic::UNIT, |s| Dynamic::from(ImmutableString::from(s)))
+            };
             ModelView(Arc::new(ModelData {
+                id: m.id.as_str().into(),
+                name: m.name.as_str().into(),
+                family: m.family.as_str().into(),
+                domain: m.domain.as_str().into(),
+                license: text(m.license.as_deref()),
+                released: text(m.released.as_deref()),
+                positional: text(m.positional.map(|p| p.as_str())),
                 languages: strings(m.languages.iter().map(|l| l.as_str())),
                 covered: m
                     .languages
@@ -212,9 +240,23 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
         .collect()
 }
 
+/// The deadline of the script call running on this thread.
+#[derive(Clone, Copy)]
+enum Deadline {
+    /// No script call is running under a deadline.
+    None,
+    /// A call started with this much CPU time allowed; the clock is first read at the first
+    /// progress check (after 256 operations), so the many calls that finish sooner never read
+    /// it (reading a thread's CPU time is a system call, not a vDSO read: about a microsecond,
+    /// a fifth of a short call). The deadline then runs from that check; the operations before
+    /// it are bounded by the operation limit.
+    Armed(Duration),
+    /// The call must end by this point of [`thread_clock`].
+    At(Duration),
+}
+
 thread_local! {
-    /// The deadline of the script call running on this thread, on [`thread_clock`], if any.
-    static DEADLINE: Cell<Option<Duration>> = const { Cell::new(None) };
+    static DEADLINE: Cell<Deadline> = const { Cell::new(Deadline::None) };
 }
 
 /// The CPU time this thread has used; where the platform cannot say, the time since the first
@@ -232,7 +274,7 @@ const DEADLINE_TOKEN: &str = "deadline";
 
 /// Runs `f` with a deadline, `timeout` of this thread's CPU time, for the script calls it makes.
 pub fn with_deadline<T>(timeout: Duration, f: impl FnOnce() -> T) -> T {
-    let previous = DEADLINE.with(|d| d.replace(Some(thread_clock() + timeout)));
+    let previous = DEADLINE.with(|d| d.replace(Deadline::Armed(timeout)));
     let out = f();
     DEADLINE.with(|d| d.set(previous));
     out
@@ -285,7 +327,14 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
         if ops % 256 != 0 {
             return None;
         }
-        let late = DEADLINE.with(|d| d.get().is_some_and(|t| thread_clock() > t));
+        let late = DEADLINE.with(|d| match d.get() {
+            Deadline::None => false,
+            Deadline::Armed(timeout) => {
+                d.set(Deadline::At(thread_clock() + timeout));
+                false
+            }
+            Deadline::At(t) => thread_clock() > t,
+        });
         late.then(|| Dynamic::from(ImmutableString::from(DEADLINE_TOKEN)))
     });
     let print_origin = origin.clone();
@@ -357,13 +406,19 @@ fn register_task(engine: &mut Engine) {
             });
         };
     }
-    get!("name", F::Name, |t| ImmutableString::from(t.name.as_str()));
-    get!("task", F::TaskType, |t| ImmutableString::from(
-        t.task.as_str()
-    ));
-    get!("domain", F::Domain, |t| ImmutableString::from(
-        t.domain.as_str()
-    ));
+    // The text fields, made once by `TaskView::new`.
+    macro_rules! text {
+        ($name:literal, $field:expr, $member:ident) => {
+            engine.register_get($name, |v: &mut TaskView| {
+                read($field);
+                v.0.$member.clone()
+            });
+        };
+    }
+    text!("name", F::Name, name);
+    text!("task", F::TaskType, task_type);
+    text!("domain", F::Domain, domain);
+    text!("deployment", F::Deployment, deployment);
     get!("labeled_examples", F::LabeledExamples, |t| i64::try_from(
         t.data.labeled_examples
     )
@@ -374,9 +429,6 @@ fn register_task(engine: &mut Engine) {
         .map_or(Dynamic::UNIT, |n| Dynamic::from_int(
             i64::try_from(n).unwrap_or(i64::MAX)
         )));
-    get!("deployment", F::Deployment, |t| ImmutableString::from(
-        t.resources.deployment.as_str()
-    ));
     get!("max_latency_ms", F::MaxLatencyMs, |t| opt_f64(
         t.resources.max_latency_ms
     ));
@@ -420,16 +472,19 @@ fn register_model(engine: &mut Engine) {
             });
         };
     }
-    get!("id", |m| ImmutableString::from(m.id.as_str()));
-    get!("name", |m| ImmutableString::from(m.name.as_str()));
-    get!("family", |m| ImmutableString::from(m.family.as_str()));
-    get!("domain", |m| ImmutableString::from(m.domain.as_str()));
-    get!("license", |m| m
-        .license
-        .as_deref()
-        .map_or(Dynamic::UNIT, |l| Dynamic::from(
-            ImmutableString::from(l)
-        )));
+    // The values made once by `prepare_models`: text, the context, the collections.
+    macro_rules! prepared {
+        ($name:literal, $member:ident) => {
+            engine.register_get($name, |v: &mut ModelView| v.0.$member.clone());
+        };
+    }
+    prepared!("id", id);
+    prepared!("name", name);
+    prepared!("family", family);
+    prepared!("domain", domain);
+    prepared!("license", license);
+    prepared!("released", released);
+    prepared!("positional", positional);
     get!("parameters_m", |m| m.parameters_m);
     get!("layers", |m| i64::from(m.layers));
     get!("decoder_layers", |m| opt_int(m.decoder_layers));
@@ -438,12 +493,6 @@ fn register_model(engine: &mut Engine) {
     get!("max_positions", |m| opt_int(m.max_positions));
     get!("vocab_size", |m| opt_int(m.vocab_size));
     get!("embedding_size", |m| opt_int(m.embedding_size));
-    get!("released", |m| m
-        .released
-        .as_deref()
-        .map_or(Dynamic::UNIT, |r| Dynamic::from(
-            ImmutableString::from(r)
-        )));
     get!("head_size", |m| opt_int(m.head_size));
     get!("kv_heads", |m| i64::from(m.kv_head_count()));
     get!("intermediate_size", |m| i64::from(m.ffn_width()));
@@ -451,33 +500,22 @@ fn register_model(engine: &mut Engine) {
     get!("experts", |m| opt_int(m.experts));
     get!("experts_per_token", |m| opt_int(m.experts_per_token));
     get!("active_parameters_m", |m| cost::active_parameters_m(m));
-    get!("positional", |m| m.positional.map_or(Dynamic::UNIT, |p| {
-        Dynamic::from(ImmutableString::from(p.as_str()))
-    }));
     get!("context_length", |m| opt_int(m.context_length));
-    engine.register_get("context_limit", |v: &mut ModelView| {
-        v.0.context_limit.clone()
-    });
-    engine.register_get("context_basis", |v: &mut ModelView| {
-        v.0.context_basis.clone()
-    });
+    prepared!("context_limit", context_limit);
+    prepared!("context_basis", context_basis);
     get!("instruction_tuned", |m| m.instruction_tuned);
     get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
     get!("language_count", |m| i64::try_from(m.languages.len())
         .unwrap_or(i64::MAX));
-    engine.register_get("languages", |v: &mut ModelView| v.0.languages.clone());
-    engine.register_get("tasks", |v: &mut ModelView| v.0.tasks.clone());
-    engine.register_get("objectives", |v: &mut ModelView| v.0.objectives.clone());
-    engine.register_get("benchmarks", |v: &mut ModelView| v.0.benchmarks.clone());
+    prepared!("languages", languages);
+    prepared!("tasks", tasks);
+    prepared!("objectives", objectives);
+    prepared!("benchmarks", benchmarks);
     engine.register_fn("covers", |v: &mut ModelView, code: &str| {
         v.0.covered.contains(code)
     });
-    engine.register_get("translates_from", |v: &mut ModelView| {
-        v.0.translates_from.clone()
-    });
-    engine.register_get("translates_into", |v: &mut ModelView| {
-        v.0.translates_into.clone()
-    });
+    prepared!("translates_from", translates_from);
+    prepared!("translates_into", translates_into);
     engine.register_fn("translates", |v: &mut ModelView, from: &str, to: &str| {
         v.0.model.translates(from, to)
     });

@@ -62,7 +62,7 @@ use std::time::Duration;
 use arbiter_engine::cost::Precision;
 use arbiter_engine::load::{load_task, task_from_str};
 use arbiter_engine::{Bundle, Syntax, Task, decide};
-use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group};
 
 use catalogs::{bundle_of_one, bundle_with, probe_models, synthetic_models};
 use check::check_agreement;
@@ -256,4 +256,35 @@ fn select(c: &mut Criterion) {
 }
 
 criterion_group!(benches, select);
-criterion_main!(benches);
+
+/// `SELECT_REPEAT=N cargo bench -p arbiter-engine --bench select` runs N scripted decisions on
+/// the default catalog (and `SELECT_REPEAT=N,native` N native ones) with nothing else: no
+/// check, no criterion, no timing. It is for counters that the machine's other load does not
+/// disturb, e.g. `perf stat -e instructions:u` or valgrind's instruction count on the bench
+/// binary, and for `perf record`. `SELECT_REPEAT=N,one:language` decides with that criterion
+/// alone (`one:floor`: a script that returns a constant).
+fn main() {
+    if let Ok(spec) = std::env::var("SELECT_REPEAT") {
+        let (n, side) = spec.split_once(',').unwrap_or((&spec, "scripted"));
+        let n: usize = n
+            .parse()
+            .expect("SELECT_REPEAT=N, N,native or N,one:CRITERION");
+        let bundle = match side.strip_prefix("one:") {
+            Some(name) => bundle_of_one(name),
+            None => Bundle::load(&policies(), None).unwrap(),
+        };
+        bundle.cache.set_enabled(false);
+        let task = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();
+        let native = NativeCatalog::new(&bundle);
+        for _ in 0..n {
+            if side == "native" {
+                black_box(native_select(&native, black_box(&task)));
+            } else {
+                black_box(decide(&bundle, black_box(&task).clone()).unwrap());
+            }
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -133,6 +133,9 @@ fn render(origin: &str, items: &[Item], colour: bool) -> String {
             .span
             .zip(source.as_deref())
             .and_then(|(span, text)| span.byte_range(text));
+        // A line too long to show (minified JSON, a hostile document) is not shown: the
+        // headline's line and column say where.
+        let range = range.filter(|r| source.as_deref().is_some_and(|t| showable(t, r.start)));
         let (Some(range), Some(text)) = (range, source.as_deref()) else {
             out += &format!("error: {}\n", i.headline);
             if let Some(help) = &i.help {
@@ -169,6 +172,20 @@ fn render(origin: &str, items: &[Item], colour: bool) -> String {
         }
     }
     out
+}
+
+/// The longest source line a snippet shows.
+const MAX_SNIPPET_LINE: usize = 400;
+
+/// Whether the line holding byte `at`, and the lines either side of it, are short enough to
+/// show.
+fn showable(text: &str, at: usize) -> bool {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[..start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+    text[before..]
+        .split('\n')
+        .take(3)
+        .all(|line| line.len() <= MAX_SNIPPET_LINE)
 }
 
 fn handler(colour: bool) -> GraphicalReportHandler {
@@ -234,6 +251,25 @@ mod tests {
         assert!(
             out.ends_with(&format!("{origin}: invalid task, 1 problem\n")),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_line_too_long_to_show_is_left_out_of_the_snippet() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("deep.yaml");
+        let long = format!("extra: {}{}", "[".repeat(120_000), "]".repeat(120_000));
+        std::fs::write(&path, format!("name: x\n{long}\n")).expect("write");
+        let origin = path.display().to_string();
+        let e = LoadError::Syntax {
+            origin: origin.clone(),
+            span: Span::point(2, 136),
+            message: "invalid YAML: recursion limit exceeded".into(),
+        };
+        let out = render_load(&e, false);
+        assert_eq!(
+            out,
+            format!("error: {origin}:2:136: invalid YAML: recursion limit exceeded\n")
         );
     }
 

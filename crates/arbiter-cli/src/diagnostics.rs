@@ -181,7 +181,9 @@ const MAX_SNIPPET_LINE: usize = 400;
 /// show.
 fn showable(text: &str, at: usize) -> bool {
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = text[..start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+    let before = text[..start.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     text[before..]
         .split('\n')
         .take(3)

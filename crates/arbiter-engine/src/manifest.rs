@@ -111,14 +111,15 @@ pub enum TieBreak {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
-    /// Rhai operations per call.
+    /// Rhai operations per call. At most 10 million (about a second of a script's work).
     #[serde(default = "defaults::max_operations")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 10_000_000))]
     pub max_operations: u64,
     /// CPU time per call (of the thread running it), in milliseconds: a busy machine does not
-    /// turn a verdict into a timeout.
+    /// turn a verdict into a timeout. At most 1,000: a call that needs more than a second
+    /// cannot serve a decision, which calls every criterion on every model.
     #[serde(default = "defaults::timeout_ms")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1000))]
     pub timeout_ms: u64,
     /// Nested function calls. At most 48: deeper recursion could overflow the native stack of
     /// the evaluation threads before Rhai's own limit stops it.
@@ -129,17 +130,17 @@ pub struct Limits {
     #[serde(default = "defaults::max_expr_depth")]
     #[schemars(range(min = 1, max = 256))]
     pub max_expr_depth: usize,
-    /// Length of any string, in bytes.
+    /// Length of any string, in bytes. At most 1 MiB.
     #[serde(default = "defaults::max_string_size")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 1_048_576))]
     pub max_string_size: usize,
-    /// Elements of any array.
+    /// Elements of any array. At most 100,000.
     #[serde(default = "defaults::max_array_size")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 100_000))]
     pub max_array_size: usize,
-    /// Entries of any object map.
+    /// Entries of any object map. At most 100,000.
     #[serde(default = "defaults::max_map_size")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1, max = 100_000))]
     pub max_map_size: usize,
 }
 
@@ -190,8 +191,8 @@ pub struct CriterionSpec {
     /// The script, relative to the bundle folder.
     #[schemars(length(min = 1))]
     pub script: String,
-    /// Its weight in the combination.
-    #[schemars(range(min = 0.0))]
+    /// Its weight in the combination, 0 to 1,000,000 (as a task's weights).
+    #[schemars(range(min = 0.0, max = 1_000_000.0))]
     pub weight: f64,
     /// What a run-time error of this criterion does.
     #[serde(default)]

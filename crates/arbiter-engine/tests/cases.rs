@@ -11,7 +11,8 @@
 //!   over `tests/cases/hostile/catalog.yaml`. Headers: `// on_error: <fail|abstain|veto>`,
 //!   `// limits: <key> = <value>`, and one of `// expect-load: <line>:<column> ~ <text>` (the
 //!   bundle is rejected), `// expect-runtime: <model> ~ <text>` (the call fails on that model,
-//!   `on_error` is followed, the decision finishes within a second), `// expect-ok`.
+//!   `on_error` is followed, the decision finishes within a second), `// expect-manifest ~ <text>`
+//!   (the manifest, e.g. its `[limits]`, is rejected), `// expect-ok`.
 //! - the golden cases of `policies/` and of every bundle in `examples/bundles/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
@@ -177,6 +178,10 @@ enum HostileExpect {
         model: String,
         text: String,
     },
+    /// The manifest (its `[limits]`) is rejected.
+    Manifest {
+        text: String,
+    },
     Ok,
 }
 
@@ -206,6 +211,11 @@ fn parse_hostile(text: &str) -> Result<Hostile, Failed> {
             h.expect = HostileExpect::Runtime {
                 model: model.trim().to_string(),
                 text: text.trim().to_string(),
+            };
+            stated = true;
+        } else if let Some(v) = line.strip_prefix("expect-manifest ~ ") {
+            h.expect = HostileExpect::Manifest {
+                text: v.trim().to_string(),
             };
             stated = true;
         } else if line.trim() == "expect-ok" {
@@ -244,7 +254,15 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
                 Err(format!("expected `{at} …{text}…`, got: {msg}").into())
             };
         }
-        (HostileExpect::Load { .. }, Ok(_)) => {
+        (HostileExpect::Manifest { text }, Err(e)) => {
+            let msg = format!("{e}: {e:?}");
+            return if msg.contains("bundle.toml") && msg.contains(text.as_str()) {
+                Ok(())
+            } else {
+                Err(format!("expected bundle.toml to be rejected with …{text}…, got: {msg}").into())
+            };
+        }
+        (HostileExpect::Load { .. } | HostileExpect::Manifest { .. }, Ok(_)) => {
             return Err("the bundle loaded, but must be rejected".into());
         }
         (_, Err(e)) => return Err(format!("the bundle must load: {e}").into()),

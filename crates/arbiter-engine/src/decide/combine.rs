@@ -127,16 +127,26 @@ pub fn combine(
         if vetoed {
             continue;
         }
+        // Weights are scaled by the power of two nearest below the largest, which is exact:
+        // the result is bit for bit that of Σ wᵢ·sᵢ / Σ wᵢ wherever that neither overflows
+        // (weights near 1e308 summed to infinity) nor underflows (weights near 5e-324 whose
+        // products round to zero), and right where it would.
+        let scale = weight_scale(
+            results
+                .values()
+                .filter(|r| r.status == Status::Ok)
+                .map(|r| r.weight),
+        );
         let total: f64 = results
             .values()
             .filter(|r| r.status == Status::Ok)
-            .map(|r| r.weight)
+            .map(|r| r.weight / scale)
             .sum();
         let mut score = 0.0;
         for r in results.values_mut() {
             if let (Status::Ok, Some(s)) = (r.status, r.score) {
                 r.contribution = if total > 0.0 {
-                    r.weight * s / total
+                    (r.weight / scale) * s / total
                 } else {
                     0.0
                 };
@@ -184,6 +194,25 @@ pub fn combine(
         ranking,
         rejected,
         errors,
+    }
+}
+
+/// The power of two at or below the largest positive finite weight (1.0 if there is none):
+/// dividing by it is exact, and brings the largest weight into [1, 2).
+fn weight_scale(weights: impl Iterator<Item = f64>) -> f64 {
+    let max = weights
+        .filter(|w| w.is_finite() && *w > 0.0)
+        .fold(0.0_f64, f64::max);
+    if max == 0.0 {
+        return 1.0;
+    }
+    let bits = max.to_bits();
+    if max.is_normal() {
+        // The exponent alone: the mantissa's bits cleared.
+        f64::from_bits(bits & 0xfff0_0000_0000_0000)
+    } else {
+        // A subnormal: its highest set bit.
+        f64::from_bits(1 << (63 - bits.leading_zeros()))
     }
 }
 

@@ -112,3 +112,50 @@ fn combine_by_hand() {
     assert_eq!(out.outcome, Outcome::Failed);
     assert!(out.ranking.is_empty() && out.chosen.is_none());
 }
+
+/// Weights at the ends of f64's range rank as ordinary weights in the same proportion do
+/// (two weights of 1e308 summed to infinity and zeroed every score; weights of 5e-324 rounded
+/// every product to zero), and ordinary weights give bit for bit what Σ wᵢ·sᵢ / Σ wᵢ gives.
+#[test]
+fn extreme_weights_rank_as_their_proportions_do() {
+    let (a, b) = (model("a", 10.0), model("b", 20.0));
+    let models = [&a, &b];
+    // a: 0.5 then 1.0; b: 1.0 then 0.0.
+    let verdicts = || vec![vec![score(0.5), score(1.0)], vec![score(1.0), score(0.0)]];
+    let run = |wx: f64, wy: f64| {
+        let criteria = [
+            info("x", wx, OnError::Abstain),
+            info("y", wy, OnError::Abstain),
+        ];
+        combine(&models, &criteria, verdicts(), &[])
+    };
+    let ordinary = run(1.0, 1.0);
+    assert_eq!(ordinary.chosen.as_deref(), Some("a"));
+    assert_eq!(ordinary.ranking[0].score, (1.0 * 0.5 + 1.0 * 1.0) / 2.0);
+    for (wx, wy) in [
+        (1e308, 1e308),
+        (5e-324, 5e-324),
+        (1e-300, 1e-300),
+        (3.0, 3.0),
+    ] {
+        let extreme = run(wx, wy);
+        let scores = |c: &Combined| -> Vec<(String, f64)> {
+            c.ranking
+                .iter()
+                .map(|r| (r.model.clone(), r.score))
+                .collect()
+        };
+        assert_eq!(
+            scores(&extreme),
+            scores(&ordinary),
+            "weights {wx:e}, {wy:e}"
+        );
+    }
+    // Unequal proportions survive too: y counts three times x.
+    let (small, big) = (run(5e-324, 1.5e-323), run(1.0, 3.0));
+    assert_eq!(small.ranking[0].score, big.ranking[0].score);
+    // And ordinary weights are untouched by the scaling: exactly w·s / Σw.
+    let odd = run(0.7, 2.3);
+    let expected = (0.7 * 0.5 / (0.7 + 2.3)) + (2.3 * 1.0 / (0.7 + 2.3));
+    assert_eq!(odd.ranking[0].score, expected);
+}

@@ -257,6 +257,50 @@ enum Deadline {
 
 thread_local! {
     static DEADLINE: Cell<Deadline> = const { Cell::new(Deadline::None) };
+    static CANCEL: std::cell::RefCell<Option<Cancel>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A flag that stops what is left of a decision: the script calls not yet started are not
+/// made, and those running stop at their next progress check (every 256 operations). A service
+/// raises it when a request passes its deadline, so a decision nobody waits for any more stops
+/// using the CPU.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// A flag not raised.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Raises the flag.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Runs `f` with `cancel` watched by the script calls it makes on this thread.
+pub fn with_cancel<T>(cancel: &Cancel, f: impl FnOnce() -> T) -> T {
+    let previous = CANCEL.with(|c| c.replace(Some(cancel.clone())));
+    let out = f();
+    CANCEL.with(|c| *c.borrow_mut() = previous);
+    out
+}
+
+/// Marker value with which `on_progress` terminates a call whose decision was cancelled.
+const CANCEL_TOKEN: &str = "cancelled";
+
+/// Whether a terminated call was stopped because its decision was cancelled.
+pub fn is_cancelled(token: &Dynamic) -> bool {
+    token
+        .clone()
+        .into_immutable_string()
+        .is_ok_and(|s| s == CANCEL_TOKEN)
 }
 
 /// The CPU time this thread has used; where the platform cannot say, the time since the first
@@ -326,6 +370,9 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
     engine.on_progress(|ops| {
         if ops % 256 != 0 {
             return None;
+        }
+        if CANCEL.with(|c| c.borrow().as_ref().is_some_and(Cancel::is_cancelled)) {
+            return Some(Dynamic::from(ImmutableString::from(CANCEL_TOKEN)));
         }
         let late = DEADLINE.with(|d| match d.get() {
             Deadline::None => false,

@@ -41,8 +41,9 @@ pub mod yaml;
 
 pub use bundle::{Bundle, BundleError};
 pub use catalog::{Catalog, Family, Model};
-pub use decide::{Decision, decide};
+pub use decide::{Decision, decide, decide_until};
 pub use diagnostic::Diagnostic;
+pub use host::Cancel;
 pub use load::{LoadError, Syntax};
 pub use schema::SchemaKind;
 pub use span::Span;

@@ -143,6 +143,9 @@ impl ScriptFault {
                     limits.max_operations
                 )
             }
+            E::ErrorTerminated(token, _) if host::is_cancelled(token) => {
+                "stopped: the decision was cancelled (it passed its deadline)".to_string()
+            }
             E::ErrorTerminated(token, _) if host::is_deadline(token) => {
                 format!("stopped after {} ms (limits.timeout_ms)", limits.timeout_ms)
             }

@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arbiter_audit::AuditTrail;
-use arbiter_engine::decide::Outcome;
+use arbiter_engine::decide::{DecideError, Outcome};
 use arbiter_engine::load::{self, LoadError, Syntax};
 use arbiter_engine::store::BundleStore;
-use arbiter_engine::{Decision, Diagnostic, SchemaKind, decide};
+use arbiter_engine::{Cancel, Decision, Diagnostic, SchemaKind, decide_until};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -181,6 +181,8 @@ async fn authorize(State(state): State<Arc<AppState>>, req: Request, next: Next)
 /// What the blocking part of a select produced.
 enum Job {
     Invalid(Vec<Diagnostic>),
+    /// Stopped at the deadline (the answer was 503 already).
+    Cancelled,
     NotRecorded(String),
     Decided(Box<Decision>),
 }
@@ -256,6 +258,10 @@ async fn select(
     // Parsing needs no bundle; but a request while none is active is answered the same way
     // whatever its body, so that readiness is the only thing a client must wait for.
     let worker_state = state.clone();
+    // Raised when the deadline passes, so that a decision nobody waits for stops at once
+    // instead of holding its slot and a core until its scripts end.
+    let cancel = Cancel::new();
+    let worker_cancel = cancel.clone();
     let job = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let Ok(text) = std::str::from_utf8(&body) else {
@@ -268,8 +274,9 @@ async fn select(
             }
             Err(e) => return Job::Invalid(e.diagnostics()),
         };
-        let d = match decide(&bundle, task) {
+        let d = match decide_until(&bundle, task, &worker_cancel) {
             Ok(d) => d,
+            Err(DecideError::Cancelled) => return Job::Cancelled,
             Err(e) => return Job::Invalid(vec![Diagnostic::new(e.pointer(), e.to_string())]),
         };
         if let Some(trail) = &worker_state.trail
@@ -280,7 +287,8 @@ async fn select(
         Job::Decided(Box::new(d))
     });
     let mut d = match tokio::time::timeout_at(deadline.into(), job).await {
-        Err(_) => {
+        Err(_) | Ok(Ok(Job::Cancelled)) => {
+            cancel.cancel();
             state.metrics.decision("timeout", started.elapsed());
             return retry_later("the decision did not finish within the deadline");
         }

@@ -484,3 +484,50 @@ async fn a_second_identical_request_makes_no_script_call() {
         |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap()["chosen"].clone();
     assert_eq!(chosen(&first), chosen(&second));
 }
+
+/// A decision that passes its deadline is stopped, not left to run: its slot is free again at
+/// once. One slot; a criterion that loops (each call up to the ceiling of a second, on two
+/// models) would hold the slot for seconds after the first request's 503, and the second
+/// request would find no slot ("too many decisions in progress"). Stopped, the first decision
+/// frees the slot, and the second runs (and passes its own deadline).
+#[tokio::test]
+async fn a_decision_past_its_deadline_stops_and_frees_its_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = repo().join("tests/cases/hostile");
+    std::fs::copy(
+        hostile.join("catalog.yaml"),
+        dir.path().join("catalog.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("criteria")).unwrap();
+    std::fs::write(
+        dir.path().join("criteria/loops.rhai"),
+        "fn evaluate(task, model) {\n    if model.id != \"x/first\" { let x = 0; while true { x += 1; } }\n    score(0.5, \"fine\")\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bundle.toml"),
+        "name = \"loops\"\nversion = \"1\"\ncatalog = \"catalog.yaml\"\n[limits]\nmax_operations = 10000000\ntimeout_ms = 1000\n\
+         [[criterion]]\nname = \"loops\"\nscript = \"criteria/loops.rhai\"\nweight = 1.0\non_error = \"abstain\"\n",
+    )
+    .unwrap();
+    let store = Arc::new(BundleStore::new(dir.path().to_path_buf(), None));
+    store.reload();
+    assert!(store.snapshot().is_some(), "the looping bundle must load");
+    let config = ServiceConfig {
+        deadline: Duration::from_millis(300),
+        max_concurrency: 1,
+        ..ServiceConfig::default()
+    };
+    let app = app(store, None, config);
+    let task =
+        "name: t\ntask: text-classification\nlanguages: [en]\ndata: {labeled_examples: 1000}\n";
+    for attempt in ["first", "second"] {
+        let (status, _, body) = send(&app, post("/v1/select", "application/yaml", task)).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{attempt}: {body}");
+        assert!(
+            body.contains("did not finish within the deadline"),
+            "{attempt} request: the slot should be free again, got: {body}"
+        );
+    }
+}

@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::bundle::Bundle;
-use crate::host::{TaskView, Verdict};
+use crate::host::{Cancel, TaskView, Verdict, with_cancel};
 use crate::script::ScriptFault;
 use crate::task::Task;
 
@@ -47,6 +47,9 @@ pub enum DecideError {
         /// The bundle's criteria.
         known: String,
     },
+    /// The decision was cancelled before it finished (its request passed its deadline).
+    #[error("the decision was cancelled before it finished (its request passed its deadline)")]
+    Cancelled,
 }
 
 impl DecideError {
@@ -56,6 +59,7 @@ impl DecideError {
             DecideError::TaskWeightsNotAllowed { .. } | DecideError::UnknownCriterion { .. } => {
                 "/weights"
             }
+            DecideError::Cancelled => "",
         }
     }
 }
@@ -88,8 +92,14 @@ impl Stamp {
 /// Decides on a task with a bundle and stamps the decision now: [`decide_stamped`] with
 /// [`Stamp::now`], traced.
 pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
+    decide_until(bundle, task, &Cancel::new())
+}
+
+/// [`decide`], stopped when `cancel` is raised: what is left of the evaluation is not done, and
+/// the result is [`DecideError::Cancelled`].
+pub fn decide_until(bundle: &Bundle, task: Task, cancel: &Cancel) -> Result<Decision, DecideError> {
     let started = Instant::now();
-    let decision = decide_stamped(bundle, task, Stamp::now())?;
+    let decision = decide_stamped_until(bundle, task, Stamp::now(), cancel)?;
     tracing::info!(
         decision_id = %decision.decision_id,
         bundle = %decision.bundle.hash,
@@ -110,9 +120,21 @@ pub fn decide(bundle: &Bundle, task: Task) -> Result<Decision, DecideError> {
 /// [`evaluate`] (every criterion on every model, in parallel), then [`combine`] (pure), then the
 /// record's envelope: hashes, the criteria and weights used, and the stamp.
 pub fn decide_stamped(bundle: &Bundle, task: Task, stamp: Stamp) -> Result<Decision, DecideError> {
+    decide_stamped_until(bundle, task, stamp, &Cancel::new())
+}
+
+fn decide_stamped_until(
+    bundle: &Bundle,
+    task: Task,
+    stamp: Stamp,
+    cancel: &Cancel,
+) -> Result<Decision, DecideError> {
     let task = task.normalised();
     let weights = effective_weights(bundle, &task)?;
-    let verdicts = evaluate(bundle, &task);
+    let verdicts = evaluate_until(bundle, &task, cancel);
+    if cancel.is_cancelled() {
+        return Err(DecideError::Cancelled);
+    }
     let models: Vec<&crate::catalog::Model> = bundle.models().iter().map(|m| &m.0.model).collect();
     let criteria: Vec<CriterionInfo<'_>> = bundle
         .criteria
@@ -163,18 +185,39 @@ pub fn decide_stamped(bundle: &Bundle, task: Task, stamp: Stamp) -> Result<Decis
 /// Every criterion's verdict on every model of the bundle, in catalog order then bundle order,
 /// evaluated in parallel (rayon) over the models.
 pub fn evaluate(bundle: &Bundle, task: &Task) -> Vec<Vec<Result<Verdict, ScriptFault>>> {
+    evaluate_until(bundle, task, &Cancel::new())
+}
+
+/// [`evaluate`], watching `cancel`: once it is raised, the calls not yet made fail at once and
+/// the running ones stop at their next progress check.
+fn evaluate_until(
+    bundle: &Bundle,
+    task: &Task,
+    cancel: &Cancel,
+) -> Vec<Vec<Result<Verdict, ScriptFault>>> {
     let view = TaskView::new(task.clone());
     bundle
         .models()
         .par_iter()
         .enumerate()
         .map(|m| {
-            bundle
-                .criteria
-                .iter()
-                .enumerate()
-                .map(|c| bundle.call_cached(c, m, &view))
-                .collect()
+            with_cancel(cancel, || {
+                bundle
+                    .criteria
+                    .iter()
+                    .enumerate()
+                    .map(|c| {
+                        if cancel.is_cancelled() {
+                            Err(ScriptFault {
+                                message: "not called: the decision was cancelled".into(),
+                                span: crate::span::Span::START,
+                            })
+                        } else {
+                            bundle.call_cached(c, m, &view)
+                        }
+                    })
+                    .collect()
+            })
         })
         .collect()
 }

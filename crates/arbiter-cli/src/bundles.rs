@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use arbiter_engine::bundle::Files;
+use arbiter_engine::bundle::{CatalogOverride, Files};
 use arbiter_engine::{Bundle, BundleError};
 use clap::Args;
 
@@ -45,10 +45,13 @@ pub fn load(args: &BundleArgs) -> Result<Bundle, BundleError> {
         Some(dir) => Bundle::load(&dir, args.catalog.as_deref()),
         None => {
             let mut files = Files::from_pairs(embedded::FILES.iter().copied());
-            if let Some(path) = &args.catalog {
-                files.replace_catalog(path, "<embedded>")?;
-            }
+            let replaced = args
+                .catalog
+                .as_deref()
+                .map(|path| files.replace_catalog(path, "<embedded>"))
+                .transpose()?;
             Bundle::from_files(files, "<embedded>".into())
+                .map_err(|e| CatalogOverride::rename(replaced.as_ref(), e))
         }
     }
 }

@@ -132,6 +132,31 @@ fn missing_file_is_an_error_not_a_panic() {
     assert_says(&out, "cannot read `no/such/task.yaml`");
 }
 
+/// An invalid catalog given with `--catalog` is named as given, for the embedded bundle and a
+/// bundle folder alike (the errors named the bundle's own `catalog.yaml`).
+#[test]
+fn catalog_errors_name_the_catalog_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("mine.yaml");
+    std::fs::write(&bad, "models: [{id: 1}]\n").unwrap();
+    let bad = bad.display().to_string();
+    for bundle in [None, Some("policies")] {
+        let mut args = vec![
+            "select",
+            "examples/tasks/legal-classification.yaml",
+            "--catalog",
+            &bad,
+        ];
+        if let Some(b) = bundle {
+            args.extend(["--bundle", b]);
+        }
+        let out = arbiter(&args);
+        assert_exit(&out, 2);
+        assert_says(&out, &format!("{bad}:1:10: /models/0:"));
+        assert!(!text(&out).contains("catalog.yaml"), "{}", text(&out));
+    }
+}
+
 #[test]
 fn the_default_catalog_checks() {
     assert_exit(

@@ -29,18 +29,60 @@ pub use crate::script::ScriptFault;
 use crate::span::Span;
 use crate::task::{Deployment, Task};
 
+/// A catalog given in place of the bundle's own (`--catalog`): errors about it name the file
+/// given, not the bundle's catalog file it stands in for.
+#[derive(Debug, Clone)]
+pub struct CatalogOverride {
+    /// The name errors would use: the bundle's origin and its catalog's path.
+    inside: String,
+    /// The file given.
+    path: String,
+}
+
+impl CatalogOverride {
+    /// `e`, naming the file given where it named the catalog it replaced (if one was).
+    pub fn rename(replaced: Option<&CatalogOverride>, e: BundleError) -> BundleError {
+        let Some(r) = replaced else { return e };
+        match e {
+            BundleError::Document(
+                LoadError::Syntax { ref origin, .. } | LoadError::Invalid { ref origin, .. },
+            ) if *origin == r.inside => {
+                let BundleError::Document(mut inner) = e else {
+                    return e;
+                };
+                if let LoadError::Syntax { origin, .. } | LoadError::Invalid { origin, .. } =
+                    &mut inner
+                {
+                    origin.clone_from(&r.path);
+                }
+                BundleError::Document(inner)
+            }
+            other => other,
+        }
+    }
+}
+
 impl Files {
     /// Puts the file at `path` in place of the catalog the manifest names (`--catalog`): the
-    /// bundle hash then covers the catalog actually used.
-    pub fn replace_catalog(&mut self, path: &Path, origin: &str) -> Result<(), BundleError> {
+    /// bundle hash then covers the catalog actually used. The result renames errors about the
+    /// catalog after `path`, the file the user gave.
+    pub fn replace_catalog(
+        &mut self,
+        path: &Path,
+        origin: &str,
+    ) -> Result<CatalogOverride, BundleError> {
         let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
             path: path.to_path_buf(),
             source,
         })?;
         let manifest = self.text("bundle.toml", origin, "the bundle layout")?;
         let name = parse_manifest(manifest, &format!("{origin}/bundle.toml"))?.catalog;
+        let inside = format!("{origin}/{name}");
         self.0.insert(name, bytes);
-        Ok(())
+        Ok(CatalogOverride {
+            inside,
+            path: path.display().to_string(),
+        })
     }
 
     pub(crate) fn text(
@@ -219,10 +261,10 @@ impl Bundle {
     pub fn load(dir: &Path, catalog: Option<&Path>) -> Result<Bundle, BundleError> {
         let mut files = Files::read_dir(dir)?;
         let origin = dir.display().to_string();
-        if let Some(path) = catalog {
-            files.replace_catalog(path, &origin)?;
-        }
-        Bundle::from_files(files, origin)
+        let replaced = catalog
+            .map(|path| files.replace_catalog(path, &origin))
+            .transpose()?;
+        Bundle::from_files(files, origin).map_err(|e| CatalogOverride::rename(replaced.as_ref(), e))
     }
 
     /// Loads a bundle from files in memory.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
 
-use crate::bundle::{Bundle, BundleError, Files};
+use crate::bundle::{Bundle, BundleError, CatalogOverride, Files};
 use crate::golden;
 use crate::span::Span;
 
@@ -212,7 +212,7 @@ impl BundleStore {
     }
 
     fn try_reload(&self, started: Instant) -> ReloadOutcome {
-        let files = match self.read_files() {
+        let (files, replaced) = match self.read_files() {
             Ok(f) => f,
             Err(e) => return rejected(String::new(), &e),
         };
@@ -224,7 +224,7 @@ impl BundleStore {
         }
         match Bundle::from_files(files, self.dir.display().to_string()) {
             Ok(bundle) => self.go_live(bundle, started),
-            Err(e) => rejected(hash, &e),
+            Err(e) => rejected(hash, &CatalogOverride::rename(replaced.as_ref(), e)),
         }
     }
 
@@ -244,12 +244,14 @@ impl BundleStore {
         }
     }
 
-    fn read_files(&self) -> Result<Files, BundleError> {
+    fn read_files(&self) -> Result<(Files, Option<CatalogOverride>), BundleError> {
         let mut files = Files::read_dir(&self.dir)?;
-        if let Some(path) = &self.catalog {
-            files.replace_catalog(path, &self.dir.display().to_string())?;
-        }
-        Ok(files)
+        let replaced = self
+            .catalog
+            .as_deref()
+            .map(|path| files.replace_catalog(path, &self.dir.display().to_string()))
+            .transpose()?;
+        Ok((files, replaced))
     }
 }
 

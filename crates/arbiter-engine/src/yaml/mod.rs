@@ -305,10 +305,18 @@ impl<'a> Builder<'a> {
                         self.problems.push(
                             Diagnostic::new(
                                 at.clone(),
-                                format!(
-                                    "`{key}` is given twice in this mapping, at line {} and line {}",
-                                    first.line, key_span.line
-                                ),
+                                if first.line == key_span.line {
+                                    // One line (a flow mapping, JSON on one line): columns.
+                                    format!(
+                                        "`{key}` is given twice in this mapping, at {}:{} and {}:{}",
+                                        first.line, first.column, key_span.line, key_span.column
+                                    )
+                                } else {
+                                    format!(
+                                        "`{key}` is given twice in this mapping, at line {} and line {}",
+                                        first.line, key_span.line
+                                    )
+                                },
                             )
                             .at_span(key_span),
                         );

@@ -63,7 +63,7 @@ enum Mode {
 pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     let token = match &args.token_file {
         None => None,
-        Some(path) => match std::fs::read_to_string(path) {
+        Some(path) => match arbiter_engine::ceilings::read_text(path, 64 << 10, "a token file") {
             Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
             Ok(_) => {
                 eprintln!("error: the token file `{}` is empty", path.display());

@@ -71,10 +71,12 @@ impl Files {
         path: &Path,
         origin: &str,
     ) -> Result<CatalogOverride, BundleError> {
-        let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes =
+            crate::ceilings::read_file(path, crate::ceilings::CATALOG_BYTES, "a catalog document")
+                .map_err(|source| BundleError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         let manifest = self.text("bundle.toml", origin, "the bundle layout")?;
         let name = parse_manifest(manifest, &format!("{origin}/bundle.toml"))?.catalog;
         let inside = format!("{origin}/{name}");

@@ -19,8 +19,8 @@ use crate::task::{BenchmarkKey, Domain, LanguageCode, TaskType};
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Model Arbiter catalog")]
 pub struct Catalog {
-    /// The models, in the order they are listed.
-    #[schemars(length(min = 1))]
+    /// The models, in the order they are listed: 1 to 20,000.
+    #[schemars(length(min = 1, max = crate::ceilings::MODELS))]
     pub models: Vec<Model>,
 }
 

@@ -23,6 +23,14 @@ pub enum FilesError {
         /// The path.
         path: PathBuf,
     },
+    /// The bundle is larger than a ceiling allows.
+    #[error("bundle `{}` is too large: {what}", path.display())]
+    TooLarge {
+        /// The bundle folder.
+        path: PathBuf,
+        /// Which ceiling, and by how much.
+        what: String,
+    },
 }
 
 /// The files of a bundle, in memory: relative `/`-separated paths to contents.
@@ -53,11 +61,19 @@ impl Files {
                 path: dir.to_path_buf(),
             });
         }
-        files.read_into(dir, "", 0)?;
+        let mut total = 0;
+        files.read_into(dir, "", 0, &mut total)?;
         Ok(files)
     }
 
-    fn read_into(&mut self, dir: &Path, prefix: &str, depth: usize) -> Result<(), FilesError> {
+    fn read_into(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        depth: usize,
+        total: &mut u64,
+    ) -> Result<(), FilesError> {
+        use crate::ceilings::{BUNDLE_BYTES, BUNDLE_FILE_BYTES, BUNDLE_FILES, human_bytes};
         if depth > 8 {
             return Ok(());
         }
@@ -83,11 +99,36 @@ impl Files {
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
             };
+            let too_large = |what: String| FilesError::TooLarge {
+                path: dir.to_path_buf(),
+                what,
+            };
             if meta.is_dir() {
-                self.read_into(&path, &format!("{rel}/"), depth + 1)?;
+                self.read_into(&path, &format!("{rel}/"), depth + 1, total)?;
             } else if meta.is_file() {
-                let bytes = std::fs::read(&path).map_err(io(&path))?;
+                if self.0.len() >= BUNDLE_FILES {
+                    return Err(too_large(format!(
+                        "more than {BUNDLE_FILES} files, the limit for a bundle"
+                    )));
+                }
+                let bytes = crate::ceilings::read_file(&path, BUNDLE_FILE_BYTES, "a bundle file")
+                    .map_err(io(&path))?;
+                *total += bytes.len() as u64;
+                if *total > BUNDLE_BYTES {
+                    return Err(too_large(format!(
+                        "its files pass {} together, the limit for a bundle",
+                        human_bytes(BUNDLE_BYTES)
+                    )));
+                }
                 self.0.insert(rel, bytes);
+            } else {
+                // A FIFO, socket or device: reading it could block or never end.
+                return Err(FilesError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(
+                        "not a regular file or folder (a bundle holds only files and folders)",
+                    ),
+                });
             }
         }
         Ok(())

@@ -277,7 +277,7 @@ pub fn task_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Task, L
 
 /// Loads a task from a file (`.json` as JSON, anything else as YAML).
 pub fn load_task(path: &Path) -> Result<Task, LoadError> {
-    let text = read(path)?;
+    let text = read(path, crate::ceilings::TASK_BYTES, "a task document")?;
     task_from_str(&text, Syntax::for_path(path), &path.display().to_string())
 }
 
@@ -288,13 +288,13 @@ pub fn catalog_from_str(text: &str, syntax: Syntax, origin: &str) -> Result<Cata
 
 /// Loads a catalog from a file.
 pub fn load_catalog(path: &Path) -> Result<Catalog, LoadError> {
-    let text = read(path)?;
+    let text = read(path, crate::ceilings::CATALOG_BYTES, "a catalog document")?;
     catalog_from_str(&text, Syntax::for_path(path), &path.display().to_string())
 }
 
-/// Reads a whole file as UTF-8.
-pub fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+/// Reads a whole regular file as UTF-8, within `ceiling` bytes (see [`crate::ceilings`]).
+pub fn read(path: &Path, ceiling: u64, what: &str) -> Result<String, LoadError> {
+    crate::ceilings::read_text(path, ceiling, what).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })

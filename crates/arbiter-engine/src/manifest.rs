@@ -39,9 +39,9 @@ pub struct Manifest {
     /// Limits on each criterion call.
     #[serde(default)]
     pub limits: Limits,
-    /// The criteria, in the order they are reported.
+    /// The criteria, in the order they are reported: 1 to 100.
     #[serde(rename = "criterion")]
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = crate::ceilings::CRITERIA))]
     pub criteria: Vec<CriterionSpec>,
     /// Device profiles per deployment class; classes not listed keep their defaults.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -12,7 +12,8 @@
 //!   `// limits: <key> = <value>`, and one of `// expect-load: <line>:<column> ~ <text>` (the
 //!   bundle is rejected), `// expect-runtime: <model> ~ <text>` (the call fails on that model,
 //!   `on_error` is followed, the decision finishes within a second), `// expect-manifest ~ <text>`
-//!   (the manifest, e.g. its `[limits]`, is rejected), `// expect-ok`.
+//!   (the manifest, e.g. its `[limits]`, is rejected), `// expect-ok`; with `expect-runtime`,
+//!   `// expect-at: <line>:<column>` says where in the script the error must point.
 //! - the golden cases of `policies/` and of every bundle in `examples/bundles/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
@@ -166,6 +167,8 @@ struct Hostile {
     on_error: String,
     limits: Vec<String>,
     expect: HostileExpect,
+    /// Where the run-time error must point (`line:column` in the script).
+    at: Option<String>,
 }
 
 enum HostileExpect {
@@ -190,6 +193,7 @@ fn parse_hostile(text: &str) -> Result<Hostile, Failed> {
         on_error: "fail".into(),
         limits: Vec::new(),
         expect: HostileExpect::Ok,
+        at: None,
     };
     let mut stated = false;
     for line in text.lines().filter_map(|l| l.strip_prefix("// ")) {
@@ -213,6 +217,8 @@ fn parse_hostile(text: &str) -> Result<Hostile, Failed> {
                 text: text.trim().to_string(),
             };
             stated = true;
+        } else if let Some(v) = line.strip_prefix("expect-at: ") {
+            h.at = Some(v.trim().to_string());
         } else if let Some(v) = line.strip_prefix("expect-manifest ~ ") {
             h.expect = HostileExpect::Manifest {
                 text: v.trim().to_string(),
@@ -298,6 +304,15 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
         return Err(format!(
             "error for `{model}` is `{}` at {}, expected …{text}…",
             err.message, err.at
+        )
+        .into());
+    }
+    if let Some(at) = &h.at
+        && err.at != format!("criteria/hostile.rhai:{at}")
+    {
+        return Err(format!(
+            "error for `{model}` is at {}, expected line:column {at}",
+            err.at
         )
         .into());
     }

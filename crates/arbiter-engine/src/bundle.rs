@@ -425,6 +425,25 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError>
             });
         }
     }
+    // Scripts and the catalog are files of the bundle: a path that could leave the folder
+    // (`../../etc/passwd`, `/dev/zero`) is refused as such, not reported as missing.
+    let paths = std::iter::once(("catalog", manifest.catalog.as_str())).chain(
+        manifest
+            .criteria
+            .iter()
+            .map(|c| ("script", c.script.as_str())),
+    );
+    for (key, path) in paths {
+        if let Some(why) = outside_the_bundle(path) {
+            return Err(BundleError::Manifest {
+                file: origin.to_string(),
+                message: format!(
+                    "{key} `{path}` {why}: a bundle's files are named by paths inside its folder, \
+                     like `criteria/language.rhai`"
+                ),
+            });
+        }
+    }
     if let Some(p) = manifest.redact.iter().find(|p| !p.starts_with('/')) {
         return Err(BundleError::Manifest {
             file: origin.to_string(),
@@ -440,9 +459,56 @@ pub fn parse_manifest(text: &str, origin: &str) -> Result<Manifest, BundleError>
     Ok(manifest)
 }
 
+/// Why a path named in the manifest is not a path inside the bundle folder, if it is not.
+fn outside_the_bundle(path: &str) -> Option<&'static str> {
+    if path.starts_with('/') || path.contains('\\') || path.contains(':') {
+        Some("is not a relative path")
+    } else if path
+        .split('/')
+        .any(|c| c == ".." || c == "." || c.is_empty())
+    {
+        Some("is not a plain relative path (no `..`, `.` or empty parts)")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Script and catalog paths that would leave the bundle folder are refused as such (they
+    /// were reported as missing files).
+    #[test]
+    fn paths_outside_the_bundle_are_refused_as_such() {
+        for (key, path, why) in [
+            ("script", "../../etc/passwd", "is not a plain relative path"),
+            ("script", "/dev/zero", "is not a relative path"),
+            (
+                "script",
+                "criteria/./x.rhai",
+                "is not a plain relative path",
+            ),
+            ("catalog", "C:\\catalog.yaml", "is not a relative path"),
+        ] {
+            let (catalog, script) = if key == "catalog" {
+                (path, "criteria/a.rhai")
+            } else {
+                ("catalog.yaml", path)
+            };
+            let text = format!(
+                "name = \"x\"\nversion = \"1\"\ncatalog = '{catalog}'\n\
+                 [[criterion]]\nname = \"a\"\nscript = '{script}'\nweight = 1.0\n"
+            );
+            let e = parse_manifest(&text, "b/bundle.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(&format!("{key} `{path}` {why}")), "{path}: {e}");
+        }
+        let ok = "name = \"x\"\nversion = \"1\"\n[[criterion]]\nname = \"a\"\n\
+                  script = \"criteria/a.rhai\"\nweight = 1.0\n";
+        assert!(parse_manifest(ok, "b/bundle.toml").is_ok());
+    }
 
     #[test]
     fn the_fixture_task_is_valid() {

@@ -163,6 +163,10 @@ impl ScriptFault {
                 limits.max_map_size
             ),
             E::ErrorRuntime(msg, _) => msg.to_string(),
+            E::ErrorDataRace(..) => "a closure called itself through the variable that holds it \
+                 (a shared variable is locked while its closure runs): use a named function \
+                 for recursion"
+                .to_string(),
             other => {
                 let mut s = other.to_string();
                 if let Some(i) = s.rfind(" (line ") {

@@ -337,56 +337,6 @@ fn select_writes_one_self_contained_html_page() {
 }
 
 #[test]
-fn audit_show_html_states_the_record_and_whether_the_chain_verifies_up_to_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("decisions.log");
-    let l = log.to_str().unwrap();
-    let mut ids = Vec::new();
-    for task in example_tasks().iter().take(3) {
-        let out = arbiter(&["select", task, "--log", l, "--format", "json"]);
-        assert_exit(&out, 0);
-        ids.push(json(&out)["decision_id"].as_str().unwrap().to_string());
-    }
-    let record = json(&arbiter(&["audit", "show", l, &ids[1], "--format", "json"]));
-    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
-    assert_exit(&out, 0);
-    let page = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(external_references(&page), Vec::<String>::new());
-    assert_says(&out, "<dt>Log record</dt><dd>2</dd>");
-    assert_says(
-        &out,
-        &format!(
-            "<dt>Record hash</dt><dd><code>{}</code></dd>",
-            record["hash"].as_str().unwrap()
-        ),
-    );
-    assert_says(
-        &out,
-        "<span class=\"verified\">verified up to this record</span>: all 3 records",
-    );
-    assert_says(&out, &ids[1]);
-    // The archive holds the bundle: the cost chart is drawn.
-    svg_of(&page, "arbiter-cost");
-
-    // Edit the first record: the chain no longer verifies up to the second.
-    let content = std::fs::read_to_string(&log).unwrap();
-    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
-    lines[0] = lines[0].replacen("\"rank\":1", "\"rank\":7", 1);
-    std::fs::write(
-        &log,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
-    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
-    assert_exit(&out, 0);
-    assert_says(
-        &out,
-        "<span class=\"broken\">NOT verified up to this record</span>",
-    );
-    assert_says(&out, "the record at line 1 was edited");
-}
-
-#[test]
 fn exit_codes_distinguish_no_choice_invalid_input_and_policy_failure() {
     // 1: every model vetoed, and the JSON still lists why.
     let dir = tempfile::tempdir().unwrap();
@@ -607,17 +557,37 @@ fn watch_reloads_a_configmap_update() {
 // ---------------------------------------------------------------------------------------------
 // audit
 
+/// Edits the record at `index` (0-based) of a log: its first rank 1 becomes rank 7.
+fn flip_a_character(log: &Path, index: usize) {
+    let content = std::fs::read_to_string(log).unwrap();
+    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
+    lines[index] = lines[index].replacen("\"rank\":1", "\"rank\":7", 1);
+    std::fs::write(
+        log,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+}
+
+/// The first `n` example tasks selected with `--log LOG`: their decision ids.
+fn logged_selects(log: &str, n: usize) -> Vec<String> {
+    example_tasks()
+        .iter()
+        .take(n)
+        .map(|task| {
+            let out = arbiter(&["select", task, "--log", log, "--format", "json"]);
+            assert_exit(&out, 0);
+            json(&out)["decision_id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn logged_selects_verify_replay_and_explain_themselves() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("decisions.log");
     let l = log.to_str().unwrap();
-    let mut ids = Vec::new();
-    for task in example_tasks().iter().take(4) {
-        let out = arbiter(&["select", task, "--log", l, "--format", "json"]);
-        assert_exit(&out, 0);
-        ids.push(json(&out)["decision_id"].as_str().unwrap().to_string());
-    }
+    let ids = logged_selects(l, 4);
     let out = arbiter(&["audit", "verify", l]);
     assert_exit(&out, 0);
     assert_says(&out, "intact: 4 records");
@@ -643,17 +613,48 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     assert_eq!(json(&out)["decision"]["decision_id"], ids[1].as_str());
 
     // Flip one character of the third record.
-    let content = std::fs::read_to_string(&log).unwrap();
-    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
-    lines[2] = lines[2].replacen("\"rank\":1", "\"rank\":7", 1);
-    std::fs::write(
-        &log,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
+    flip_a_character(&log, 2);
     let out = arbiter(&["audit", "verify", l]);
     assert_exit(&out, 1);
     assert_says(&out, "the record at line 3 was edited");
+}
+
+#[test]
+fn audit_show_html_states_the_record_and_whether_the_chain_verifies_up_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let l = log.to_str().unwrap();
+    let ids = logged_selects(l, 3);
+    let record = json(&arbiter(&["audit", "show", l, &ids[1], "--format", "json"]));
+    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
+    assert_exit(&out, 0);
+    let page = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(external_references(&page), Vec::<String>::new());
+    assert_says(&out, "<dt>Log record</dt><dd>2</dd>");
+    assert_says(
+        &out,
+        &format!(
+            "<dt>Record hash</dt><dd><code>{}</code></dd>",
+            record["hash"].as_str().unwrap()
+        ),
+    );
+    assert_says(
+        &out,
+        "<span class=\"verified\">verified up to this record</span>: all 3 records",
+    );
+    assert_says(&out, &ids[1]);
+    // The archive holds the bundle: the cost chart is drawn.
+    svg_of(&page, "arbiter-cost");
+
+    // Edit the first record: the chain no longer verifies up to the second.
+    flip_a_character(&log, 0);
+    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
+    assert_exit(&out, 0);
+    assert_says(
+        &out,
+        "<span class=\"broken\">NOT verified up to this record</span>",
+    );
+    assert_says(&out, "the record at line 1 was edited");
 }
 
 #[test]

@@ -29,11 +29,10 @@ pub struct Estimate {
 pub fn estimates(bundle: &Bundle, decision: &Decision) -> Vec<Estimate> {
     let task = &decision.task;
     let r = &task.resources;
-    let device = bundle
-        .devices
-        .get(&r.deployment)
-        .copied()
-        .unwrap_or_else(|| cost::DeviceProfile::default_for(r.deployment));
+    // A loaded bundle holds a profile for every deployment class (its own or the default).
+    let Some(device) = bundle.devices.get(&r.deployment).copied() else {
+        return Vec::new();
+    };
     let fallback = r
         .accepted_precisions()
         .first()

@@ -75,19 +75,14 @@ fn chart(s: &mut String, report: &Report<'_>, top: usize, id: &str) {
     // Grid and axis.
     let bottom = TOP + ROW * rows.len() as f64;
     let step = 0.2;
-    for t in svg::ticks(0.0, 1.0, 5) {
-        let x = LEFT + t * SCORE_WIDTH;
-        let _ = write!(
-            s,
-            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#ddd\" />\
-             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{}</text>",
-            n(TOP),
-            n(bottom),
-            n(bottom + 16.0),
-            svg::tick_label(t, step),
-            x = n(x)
-        );
-    }
+    svg::vertical_grid(
+        s,
+        svg::ticks(0.0, 1.0, 5)
+            .into_iter()
+            .map(|t| (LEFT + t * SCORE_WIDTH, svg::tick_label(t, step))),
+        TOP,
+        bottom,
+    );
     for (row, r) in rows.iter().enumerate() {
         let y = TOP + ROW * row as f64;
         let _ = write!(

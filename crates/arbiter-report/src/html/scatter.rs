@@ -255,17 +255,12 @@ fn chart(
             svg::tick_label(t, step)
         );
     }
-    for (t, label) in scale.ticks() {
-        let x = n(px(t));
-        let _ = write!(
-            s,
-            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#e4e4e4\" />\
-             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{label}</text>",
-            n(TOP),
-            n(BOTTOM),
-            n(BOTTOM + 16.0)
-        );
-    }
+    svg::vertical_grid(
+        s,
+        scale.ticks().into_iter().map(|(t, label)| (px(t), label)),
+        TOP,
+        BOTTOM,
+    );
     let _ = write!(
         s,
         "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\" />\

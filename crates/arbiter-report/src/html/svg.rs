@@ -101,6 +101,28 @@ pub(super) fn open(s: &mut String, id: &str, (width, height): (f64, f64), title:
     );
 }
 
+/// Vertical grid lines from `top` to `bottom`, one per tick (its position and label), the label
+/// under the axis.
+pub(super) fn vertical_grid(
+    s: &mut String,
+    ticks: impl IntoIterator<Item = (f64, String)>,
+    top: f64,
+    bottom: f64,
+) {
+    for (x, label) in ticks {
+        let x = n(x);
+        let _ = write!(
+            s,
+            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#e4e4e4\" />\
+             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{}</text>",
+            n(top),
+            n(bottom),
+            n(bottom + 16.0),
+            escape(&label)
+        );
+    }
+}
+
 /// A coordinate: two decimals at most, no trailing zeros.
 pub(super) fn n(x: f64) -> String {
     let s = format!("{x:.2}");

@@ -139,18 +139,14 @@ fn chart(s: &mut String, report: &Report<'_>, rows: &[Row<'_>], chosen: &str, id
         &format!("The weights within which {chosen} stays chosen"),
         &format!("{}.", desc.join(". ")),
     );
-    for t in svg::ticks(0.0, axis_max, 5) {
-        let x = n(px(t));
-        let _ = write!(
-            s,
-            "<line x1=\"{x}\" y1=\"{}\" x2=\"{x}\" y2=\"{}\" stroke=\"#e4e4e4\" />\
-             <text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{}</text>",
-            n(TOP),
-            n(bottom),
-            n(bottom + 16.0),
-            svg::tick_label(t, step)
-        );
-    }
+    svg::vertical_grid(
+        s,
+        svg::ticks(0.0, axis_max, 5)
+            .into_iter()
+            .map(|t| (px(t), svg::tick_label(t, step))),
+        TOP,
+        bottom,
+    );
     let hatch = format!("{id}-hatch");
     if d.criteria.len() > 9 {
         svg::hatch_pattern(s, &hatch);

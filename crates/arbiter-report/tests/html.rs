@@ -12,7 +12,7 @@ use arbiter_engine::decide::{Outcome, Rejection};
 use arbiter_engine::{Bundle, Decision, decide, load};
 use arbiter_report::html::{self, AuditFacts, ChartX, HtmlOptions, Submitted};
 use arbiter_report::{Estimate, Report, chosen_at, estimates::estimates, sentences};
-use arbiter_test_support::{external_references, repo, repo_listing};
+use arbiter_test_support::{BundleCopy, external_references, repo, repo_listing};
 use roxmltree::{Document, Node, ParsingOptions};
 
 struct Example {
@@ -520,6 +520,56 @@ fn a_decision_without_a_choice_still_renders() {
     assert!(chart(&doc, "arbiter-scores").is_none());
     assert!(page.contains("No model was chosen"));
     assert!(page.contains("no model chosen</title>"));
+}
+
+#[test]
+fn script_errors_are_listed_with_what_was_done_and_a_failed_decision_renders() {
+    let task = load::load_task(&repo().join("examples/tasks/legal-classification.yaml")).unwrap();
+    // domain (on_error = abstain) fails on Google's models for legal tasks only: the bundle's
+    // smoke call, a general task, passes.
+    let abstaining = BundleCopy::policies();
+    abstaining.prepend_to_evaluate(
+        "domain",
+        &["if task.domain == \"legal\" && model.id.starts_with(\"google/\") { return 1 / 0; }"],
+    );
+    let bundle = Bundle::load(abstaining.path(), None).unwrap();
+    let d = decide(&bundle, task.clone()).unwrap();
+    assert_eq!(d.outcome, Outcome::Chosen);
+    assert!(d.errors.len() >= 2, "{:?}", d.errors);
+    let page = html::render(&Report::new(&d, None), &HtmlOptions::default());
+    let doc = check_page(&page);
+    let rows = table_rows(&doc, "Run-time errors of the criteria");
+    let want: Vec<Vec<String>> = d
+        .errors
+        .iter()
+        .map(|e| {
+            vec![
+                e.criterion.clone(),
+                e.model.clone(),
+                e.message.clone(),
+                e.at.clone(),
+                "the criterion was left out for this model (on_error = abstain)".into(),
+            ]
+        })
+        .collect();
+    assert_eq!(rows, want);
+
+    // task_type (on_error = fail) fails: nothing is chosen, and the page says why.
+    let failing = BundleCopy::policies();
+    failing.prepend_to_evaluate(
+        "task_type",
+        &["if task.domain == \"legal\" && model.id == \"distilbert-base-uncased\" { return 1 / 0; }"],
+    );
+    let bundle = Bundle::load(failing.path(), None).unwrap();
+    let d = decide(&bundle, task).unwrap();
+    assert_eq!(d.outcome, Outcome::Failed);
+    let report = Report::new(&d, None);
+    let page = html::render(&report, &HtmlOptions::default());
+    let doc = check_page(&page);
+    let rows = table_rows(&doc, "Run-time errors of the criteria");
+    assert_eq!(rows.len(), d.errors.len());
+    assert!(rows[0][4].starts_with("the decision failed"), "{rows:?}");
+    assert!(page.contains(&sentences::outcome(&report)));
 }
 
 #[test]

@@ -561,6 +561,48 @@ pub fn verify_bytes(bytes: &[u8]) -> Verification {
     }
 }
 
+/// A logged decision found by its id, with what verifying the log found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The record.
+    pub record: Record,
+    /// Its 1-based line in the log.
+    pub line: usize,
+    /// The whole log verified from its first record.
+    pub verification: Verification,
+}
+
+impl Found {
+    /// Whether the chain verifies from the first record up to and including this one: the
+    /// record stands within the unbroken run of records the log starts with, so no record up to
+    /// it was edited, deleted, inserted or reordered (relative to one another: the head kept
+    /// elsewhere guards the rest).
+    pub fn chain_verified(&self) -> bool {
+        self.line <= self.verification.verified
+    }
+}
+
+/// The first sound record of a log whose decision has this id, and whether the chain verifies
+/// up to it; `None` when no record has it.
+pub fn find(path: &Path, decision_id: &str) -> Result<Option<Found>, LogError> {
+    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let found = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .find_map(|(i, line)| {
+            let record = sound_record(line).ok()?;
+            (record.decision_id() == decision_id).then_some((i + 1, record))
+        });
+    Ok(found.map(|(line, record)| Found {
+        record,
+        line,
+        verification: verify_bytes(&bytes),
+    }))
+}
+
 /// Reads every sound record of a log (for show, replay and diff), skipping lines that are not.
 pub fn read_records(path: &Path) -> Result<Vec<Record>, LogError> {
     let bytes = std::fs::read(path).map_err(|source| LogError::Io {

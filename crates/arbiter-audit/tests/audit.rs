@@ -132,6 +132,52 @@ fn tampering_of_every_kind_is_detected_and_located() {
 }
 
 #[test]
+fn a_found_record_says_whether_the_chain_verifies_up_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    write_log(&path, &default_bundle(), 5);
+    let good = lines(&path);
+    let id = |line: &str| {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["decision"]["decision_id"].as_str().unwrap().to_string()
+    };
+    let found = |text: &str, which: &str| {
+        std::fs::write(&path, text).unwrap();
+        log::find(&path, which).unwrap()
+    };
+    for (i, line) in good.iter().enumerate() {
+        let f = found(&joined(&good), &id(line)).unwrap();
+        assert_eq!((f.line, f.record.seq), (i + 1, i as u64 + 1));
+        assert!(f.chain_verified());
+    }
+    assert!(found(&joined(&good), "no-such-id").is_none());
+
+    // Record 3 edited: records 1 and 2 still verify, 4 and 5 no longer do.
+    let mut edited = good.clone();
+    edited[2] = edited[2].replacen("\"score\":0.", "\"score\":1.", 1);
+    for (i, verified) in [(1, true), (3, false), (4, false)] {
+        let f = found(&joined(&edited), &id(&good[i])).unwrap();
+        assert_eq!(f.chain_verified(), verified, "record {}", i + 1);
+    }
+    assert!(
+        found(&joined(&edited), &id(&good[2])).is_none(),
+        "an edited record is not sound"
+    );
+
+    // A forged copy of record 4, hashed and placed before it as line 2: found first, and not
+    // verified, though its sequence number is within the verified run.
+    let mut forged = good.clone();
+    let mut fake: serde_json::Value = serde_json::from_str(&good[3]).unwrap();
+    fake["seq"] = serde_json::json!(1);
+    fake["decision"]["chosen"] = serde_json::json!("distilgpt2");
+    fake["hash"] = serde_json::json!(log::record_hash(&fake));
+    forged.insert(1, fake.to_string());
+    let f = found(&joined(&forged), &id(&good[3])).unwrap();
+    assert_eq!((f.line, f.record.seq), (2, 1));
+    assert!(!f.chain_verified());
+}
+
+#[test]
 fn a_truncated_tail_is_cut_off_and_the_chain_continues() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("decisions.log");

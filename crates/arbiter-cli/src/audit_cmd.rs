@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use arbiter_audit::replay::{self, Replay};
 use arbiter_audit::{archive_for_log, log};
-use arbiter_report::{Report, sentences};
+use arbiter_report::{Report, estimates, html, sentences};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
 use crate::exit;
+use crate::select::ChartAxis;
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
@@ -32,6 +33,10 @@ pub enum AuditCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+        /// With `--format html`: what the scatter plots each ranked model's score against
+        /// (priced with the archived bundle, when the archive holds it).
+        #[arg(long, value_enum, value_name = "AXIS", default_value_t = ChartAxis::Latency)]
+        chart_x: ChartAxis,
     },
     /// Re-evaluate logged decisions with their archived bundles; report identical or different.
     Replay {
@@ -60,6 +65,10 @@ pub enum ShowFormat {
     Markdown,
     /// The log record itself.
     Json,
+    /// One self-contained HTML page: the decision's report with its sequence number, record
+    /// hash and whether the chain verifies up to it; the cost chart and counterfactuals come
+    /// from the archived bundle, when the archive holds it.
+    Html,
 }
 
 pub fn run(cmd: &AuditCommand) -> anyhow::Result<u8> {
@@ -69,7 +78,8 @@ pub fn run(cmd: &AuditCommand) -> anyhow::Result<u8> {
             log,
             decision_id,
             format,
-        } => show(log, decision_id, *format),
+            chart_x,
+        } => show(log, decision_id, *format, *chart_x),
         AuditCommand::Replay { log, decision_id } => replay_log(log, decision_id.as_deref()),
         AuditCommand::Diff(args) => diff(args),
     }
@@ -127,18 +137,24 @@ fn verify(path: &std::path::Path, expect_head: Option<&str>) -> anyhow::Result<u
     Ok(exit::OK)
 }
 
-fn find(path: &std::path::Path, id: &str) -> anyhow::Result<Option<log::Record>> {
-    Ok(log::read_records(path)?
-        .into_iter()
-        .find(|r| r.decision_id() == id))
-}
-
-fn show(path: &std::path::Path, id: &str, format: ShowFormat) -> anyhow::Result<u8> {
-    let Some(record) = find(path, id)? else {
+fn show(
+    path: &std::path::Path,
+    id: &str,
+    format: ShowFormat,
+    chart_x: ChartAxis,
+) -> anyhow::Result<u8> {
+    let Some(found) = log::find(path, id)? else {
         eprintln!("error: no decision `{id}` in {}", path.display());
         return Ok(exit::INVALID);
     };
+    let record = &found.record;
     match format {
+        ShowFormat::Html => {
+            let d = record.decision().context(
+                "the logged decision does not parse (a redacted field?); use --format json",
+            )?;
+            print!("{}", show_html(path, &found, &d, chart_x));
+        }
         ShowFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&record).context("cannot print the record")?
@@ -158,6 +174,61 @@ fn show(path: &std::path::Path, id: &str, format: ShowFormat) -> anyhow::Result<
         }
     }
     Ok(exit::OK)
+}
+
+/// Whether the chain verifies up to a found record, in a sentence.
+fn chain_detail(found: &log::Found) -> String {
+    let v = &found.verification;
+    match (&v.problem, found.chain_verified()) {
+        (None, _) => format!(
+            "all {} records of the log verify; this one is line {}",
+            v.verified, found.line
+        ),
+        (Some(p), true) => format!(
+            "the {} records up to line {} verify, this one (line {}) among them; later: {p}",
+            v.verified, v.verified, found.line
+        ),
+        (Some(p), false) => format!(
+            "the chain breaks before this record (line {}): {p}; only the {} records before that verify",
+            found.line, v.verified
+        ),
+    }
+}
+
+/// A logged decision as an HTML page, with its audit facts, and with the estimates and
+/// counterfactuals of its archived bundle when the archive holds it.
+fn show_html(
+    path: &std::path::Path,
+    found: &log::Found,
+    d: &arbiter_engine::Decision,
+    chart_x: ChartAxis,
+) -> String {
+    let bundle = archive_for_log(path).load(&d.bundle.hash);
+    if let Err(e) = &bundle {
+        eprintln!("note: no cost chart or counterfactuals: {e}");
+    }
+    let bundle = bundle.ok();
+    let mut report = Report::new(d, bundle.as_ref().map(|b| b.catalog.models.len()));
+    if let Some(b) = &bundle {
+        report = report
+            .with_estimates(estimates::estimates(b, d))
+            .with_counterfactuals(arbiter_engine::counterfactual::counterfactuals(
+                b, &d.task, 60,
+            ));
+    }
+    html::render(
+        &report,
+        &html::HtmlOptions {
+            chart_x: chart_x.chart_x(),
+            audit: Some(html::AuditFacts {
+                seq: found.record.seq,
+                record_hash: found.record.hash.clone(),
+                chain_verified: found.chain_verified(),
+                chain_detail: chain_detail(found),
+            }),
+            ..html::HtmlOptions::default()
+        },
+    )
 }
 
 fn replay_log(path: &std::path::Path, only: Option<&str>) -> anyhow::Result<u8> {

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::bundles::{self, BundleArgs};
 use crate::exit;
-use arbiter_report::{Report, text};
+use arbiter_report::{Report, estimates, html, text};
 
 #[derive(Args)]
 pub struct SelectArgs {
@@ -19,12 +19,16 @@ pub struct SelectArgs {
     task: PathBuf,
     #[command(flatten)]
     bundle: BundleArgs,
-    /// How many ranked models to show (JSON: to keep in `ranking`). Default: 5 in tables, all in JSON.
+    /// How many ranked models to show (JSON: to keep in `ranking`; HTML: to draw in the bar
+    /// chart, every one still in the tables). Default: 5 in tables, 10 in HTML, all in JSON.
     #[arg(long, value_name = "N")]
     top: Option<usize>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// With `--format html`: what the scatter plots each ranked model's score against.
+    #[arg(long, value_enum, value_name = "AXIS", default_value_t = ChartAxis::Latency)]
+    chart_x: ChartAxis,
     /// Give every criterion's reasons for the top models, and every veto.
     #[arg(long)]
     explain: bool,
@@ -87,9 +91,39 @@ pub enum Format {
     Json,
     /// A Markdown report for reviews and tickets.
     Markdown,
+    /// One self-contained HTML page for a mail or a ticket, printable on A4: the task, the
+    /// hashes, charts of the scores, of score against cost and of the weight sensitivity, the
+    /// what-if counterfactuals, every veto and script error (it holds what --explain and
+    /// --what-if add).
+    Html,
+}
+
+/// What the HTML report's scatter plots the score against.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ChartAxis {
+    /// The estimated latency of one call in ms (reading the input and generating the output).
+    Latency,
+    /// The estimated memory of one call in MB (weights, activations, key-value cache).
+    Memory,
+}
+
+impl ChartAxis {
+    /// The report's name for it.
+    pub fn chart_x(self) -> html::ChartX {
+        match self {
+            ChartAxis::Latency => html::ChartX::Latency,
+            ChartAxis::Memory => html::ChartX::Memory,
+        }
+    }
 }
 
 pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
+    if matches!(args.format, Format::Html) && args.why_not.is_some() {
+        eprintln!(
+            "error: --why-not is not part of the HTML report; use --format table or markdown"
+        );
+        return Ok(exit::INVALID);
+    }
     let task: arbiter_engine::Task = match load::load_task(&args.task) {
         Ok(t) => t,
         Err(e) => {
@@ -160,6 +194,30 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
         return Ok(exit::INVALID);
     }
     let out = match args.format {
+        Format::Html => {
+            let submitted = std::fs::read_to_string(&args.task)
+                .ok()
+                .map(|text| html::Submitted {
+                    name: args.task.display().to_string(),
+                    text,
+                });
+            let report = Report::new(&decision, Some(bundle.catalog.models.len()))
+                .with_estimates(estimates::estimates(&bundle, &decision))
+                .with_counterfactuals(arbiter_engine::counterfactual::counterfactuals(
+                    &bundle,
+                    &decision.task,
+                    60,
+                ));
+            html::render(
+                &report,
+                &html::HtmlOptions {
+                    top: args.top.unwrap_or(10),
+                    chart_x: args.chart_x.chart_x(),
+                    submitted,
+                    ..html::HtmlOptions::default()
+                },
+            )
+        }
         Format::Json => {
             if let Some(n) = args.top {
                 decision.ranking.truncate(n);

@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::process::{Output, Stdio};
 
+use arbiter_report::html::escape;
 use arbiter_test_support::{
-    Binary, BundleCopy, Running, copy_dir, oversized_post_status, repo, repo_listing, text,
+    Binary, BundleCopy, Running, copy_dir, external_references, oversized_post_status, repo,
+    repo_listing, text,
 };
 
 const ARBITER: Binary = Binary::new(env!("CARGO_BIN_EXE_arbiter"));
@@ -287,6 +289,78 @@ fn markdown_is_a_table() {
     assert_says(&out, "**chosen: nlpaueb/legal-bert-base-uncased**");
 }
 
+/// The part of an HTML page from the chart with this id to its end.
+fn svg_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<svg class=\"chart\" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no chart {id}"));
+    let end = start + page[start..].find("</svg>").unwrap();
+    &page[start..end]
+}
+
+#[test]
+fn select_writes_one_self_contained_html_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = arbiter(&["select", LEGAL, "--format", "html"]);
+    assert_exit(&out, 0);
+    // What `> report.html` writes.
+    let file = dir.path().join("report.html");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let page = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+        "{page}"
+    );
+    assert!(page.trim_end().ends_with("</html>"));
+    assert_eq!(external_references(&page), Vec::<String>::new());
+
+    let d = json(&select_json(LEGAL, None));
+    let ranking = d["ranking"].as_array().unwrap();
+    for r in ranking {
+        let model = escape(r["model"].as_str().unwrap()).to_string();
+        assert!(
+            page.contains(&format!("<th scope=\"row\"><code>{model}</code></th>")),
+            "{model} is not in the ranking table"
+        );
+    }
+    let chosen = d["chosen"].as_str().unwrap();
+    assert_says(&out, &format!("{} was chosen", escape(chosen)));
+    assert_says(&out, "Court-decision topic classification");
+    assert_says(&out, d["task_hash"].as_str().unwrap());
+    // Ten bars by default, each labelled with its score; the what-if table is there.
+    let bars = svg_of(&page, "arbiter-scores");
+    assert_eq!(bars.matches("data-score=").count(), ranking.len().min(10));
+    assert!(svg_of(&page, "arbiter-cost").contains("estimated latency of one call (ms)"));
+    assert_says(
+        &out,
+        "<caption>For each task field, the nearest value tried",
+    );
+
+    let out = arbiter(&[
+        "select",
+        LEGAL,
+        "--format",
+        "html",
+        "--top",
+        "3",
+        "--chart-x",
+        "memory",
+    ]);
+    assert_exit(&out, 0);
+    let page = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(
+        svg_of(&page, "arbiter-scores")
+            .matches("data-score=")
+            .count(),
+        3
+    );
+    assert!(svg_of(&page, "arbiter-cost").contains("estimated memory of one call (MB)"));
+
+    let out = arbiter(&["select", LEGAL, "--format", "html", "--why-not", "x"]);
+    assert_exit(&out, 2);
+    assert_says(&out, "--why-not is not part of the HTML report");
+}
+
 #[test]
 fn exit_codes_distinguish_no_choice_invalid_input_and_policy_failure() {
     // 1: every model vetoed, and the JSON still lists why.
@@ -508,17 +582,37 @@ fn watch_reloads_a_configmap_update() {
 // ---------------------------------------------------------------------------------------------
 // audit
 
+/// Edits the record at `index` (0-based) of a log: its first rank 1 becomes rank 7.
+fn flip_a_character(log: &Path, index: usize) {
+    let content = std::fs::read_to_string(log).unwrap();
+    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
+    lines[index] = lines[index].replacen("\"rank\":1", "\"rank\":7", 1);
+    std::fs::write(
+        log,
+        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+}
+
+/// The first `n` example tasks selected with `--log LOG`: their decision ids.
+fn logged_selects(log: &str, n: usize) -> Vec<String> {
+    example_tasks()
+        .iter()
+        .take(n)
+        .map(|task| {
+            let out = arbiter(&["select", task, "--log", log, "--format", "json"]);
+            assert_exit(&out, 0);
+            json(&out)["decision_id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn logged_selects_verify_replay_and_explain_themselves() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("decisions.log");
     let l = log.to_str().unwrap();
-    let mut ids = Vec::new();
-    for task in example_tasks().iter().take(4) {
-        let out = arbiter(&["select", task, "--log", l, "--format", "json"]);
-        assert_exit(&out, 0);
-        ids.push(json(&out)["decision_id"].as_str().unwrap().to_string());
-    }
+    let ids = logged_selects(l, 4);
     let out = arbiter(&["audit", "verify", l]);
     assert_exit(&out, 0);
     assert_says(&out, "intact: 4 records");
@@ -544,17 +638,48 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     assert_eq!(json(&out)["decision"]["decision_id"], ids[1].as_str());
 
     // Flip one character of the third record.
-    let content = std::fs::read_to_string(&log).unwrap();
-    let mut lines: Vec<String> = content.lines().map(str::to_string).collect();
-    lines[2] = lines[2].replacen("\"rank\":1", "\"rank\":7", 1);
-    std::fs::write(
-        &log,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
-    )
-    .unwrap();
+    flip_a_character(&log, 2);
     let out = arbiter(&["audit", "verify", l]);
     assert_exit(&out, 1);
     assert_says(&out, "the record at line 3 was edited");
+}
+
+#[test]
+fn audit_show_html_states_the_record_and_whether_the_chain_verifies_up_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let l = log.to_str().unwrap();
+    let ids = logged_selects(l, 3);
+    let record = json(&arbiter(&["audit", "show", l, &ids[1], "--format", "json"]));
+    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
+    assert_exit(&out, 0);
+    let page = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(external_references(&page), Vec::<String>::new());
+    assert_says(&out, "<dt>Log record</dt><dd>2</dd>");
+    assert_says(
+        &out,
+        &format!(
+            "<dt>Record hash</dt><dd><code>{}</code></dd>",
+            record["hash"].as_str().unwrap()
+        ),
+    );
+    assert_says(
+        &out,
+        "<span class=\"verified\">verified up to this record</span>: all 3 records",
+    );
+    assert_says(&out, &ids[1]);
+    // The archive holds the bundle: the cost chart is drawn.
+    svg_of(&page, "arbiter-cost");
+
+    // Edit the first record: the chain no longer verifies up to the second.
+    flip_a_character(&log, 0);
+    let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
+    assert_exit(&out, 0);
+    assert_says(
+        &out,
+        "<span class=\"broken\">NOT verified up to this record</span>",
+    );
+    assert_says(&out, "the record at line 1 was edited");
 }
 
 #[test]

@@ -8,7 +8,9 @@
 //!   Markdown (`arbiter select`);
 //! - [`sentences`]: the decision in plain sentences for reviewers who do not read Rhai
 //!   (`arbiter audit show`, `POST /v1/explain`);
-//! - [`json`]: the decision with its explanation, for machines.
+//! - [`json`]: the decision with its explanation, for machines;
+//! - [`html`]: one self-contained page — charts of the scores, the cost trade-off and the weight
+//!   sensitivity, every table behind them — for a mail, a ticket or a printer.
 //!
 //! Nothing here decides or computes a score; every figure comes from the decision.
 
@@ -16,12 +18,16 @@ use std::sync::OnceLock;
 
 use arbiter_engine::Decision;
 use arbiter_engine::counterfactual::Counterfactual;
-use arbiter_engine::decide::Ranked;
+use arbiter_engine::decide::{Ranked, Status};
 use arbiter_engine::sensitivity::{self, WeightRange};
 
+pub mod estimates;
+pub mod html;
 pub mod json;
 pub mod sentences;
 pub mod text;
+
+pub use estimates::Estimate;
 
 /// The facts a view of a decision is made from.
 #[derive(Debug, Clone)]
@@ -35,6 +41,8 @@ pub struct Report<'a> {
     sensitivity: OnceLock<Vec<WeightRange>>,
     /// The nearest change of each task field that changes the choice, when computed.
     pub counterfactuals: Option<Vec<Counterfactual>>,
+    /// What one call of each ranked model costs, when priced ([`estimates::estimates`]).
+    pub estimates: Option<Vec<Estimate>>,
 }
 
 impl<'a> Report<'a> {
@@ -46,6 +54,7 @@ impl<'a> Report<'a> {
             catalog_models,
             sensitivity: OnceLock::new(),
             counterfactuals: None,
+            estimates: None,
         }
     }
 
@@ -60,6 +69,13 @@ impl<'a> Report<'a> {
     /// caller computes them only when asked, with its bundle).
     pub fn with_counterfactuals(mut self, found: Vec<Counterfactual>) -> Self {
         self.counterfactuals = Some(found);
+        self
+    }
+
+    /// The same report with each ranked model's call priced (the cost model needs the bundle's
+    /// catalog and device profiles, which a logged decision does not carry).
+    pub fn with_estimates(mut self, estimates: Vec<Estimate>) -> Self {
+        self.estimates = Some(estimates);
         self
     }
 }
@@ -91,6 +107,39 @@ pub fn gaps<'d>(d: &'d Decision, winner: &Ranked, other: &'d Ranked) -> Vec<Gap<
         .collect();
     gaps.sort_by(|a, b| b.gap.total_cmp(&a.gap));
     gaps
+}
+
+/// The ranked model the decision's recorded scores put first were `criterion`'s weight `weight`,
+/// the other weights as they were: each score taken again as Σ wᵢ·sᵢ / Σ wᵢ over the criteria
+/// that answered for the model. Vetoes do not depend on weights, so this is what the rules would
+/// choose then; of equal scores the one ranked higher now is taken (the bundle's tie-break keys
+/// are not in the record). It names who takes over past each bound of a weight's range.
+pub fn chosen_at<'d>(d: &'d Decision, criterion: &str, weight: f64) -> Option<&'d Ranked> {
+    let score = |r: &Ranked| {
+        let (mut num, mut den) = (0.0, 0.0);
+        for c in &d.criteria {
+            let w = if c.name == criterion {
+                weight
+            } else {
+                c.weight
+            };
+            if let Some(res) = r.criteria.get(&c.name)
+                && let (Status::Ok, Some(s)) = (res.status, res.score)
+            {
+                num += w * s;
+                den += w;
+            }
+        }
+        if den > 0.0 { num / den } else { 0.0 }
+    };
+    let mut best: Option<(&Ranked, f64)> = None;
+    for r in &d.ranking {
+        let s = score(r);
+        if best.is_none_or(|(_, b)| s > b) {
+            best = Some((r, s));
+        }
+    }
+    best.map(|(r, _)| r)
 }
 
 /// One criterion's share of the distance between two ranked models.

@@ -47,60 +47,28 @@ pub fn explain(report: &Report<'_>, markdown: bool) -> String {
         weights.join(", ")
     );
 
-    match (d.outcome, d.ranking.first()) {
-        (Outcome::Chosen, Some(first)) => {
-            let _ = write!(
-                s,
-                "\n{b}{} was chosen{b}, with a score of {:.2} out of 1",
-                first.model, first.score
-            );
-            match d.ranking.get(1) {
-                Some(second) => {
-                    let _ = writeln!(
-                        s,
-                        ", {:.3} ahead of {} ({:.2}).",
-                        first.score - second.score,
-                        second.model,
-                        second.score
-                    );
-                }
-                None => {
-                    let _ = writeln!(s, "; it was the only model not rejected.");
-                }
-            }
-            let _ = writeln!(s, "\n{} was chosen because:", first.model);
-            for c in &d.criteria {
-                if let Some(r) = first.criteria.get(&c.name) {
-                    let what = match (r.status, r.score) {
-                        (Status::Ok, Some(x)) => format!("scored {x:.2}"),
-                        (Status::Abstained, _) => "did not judge it".into(),
-                        _ => "failed and was left out".into(),
-                    };
-                    let _ = writeln!(s, "{bullet}{} {what}: {}.", c.name, r.reasons.join("; "));
-                }
-            }
-            if let Some(second) = d.ranking.get(1) {
-                let worst = crate::gaps(d, first, second).into_iter().next();
-                if let Some(g) = worst.filter(|g| g.gap > 0.0) {
-                    let _ = writeln!(
-                        s,
-                        "\nThe runner-up, {}, lost most on {} ({:.3} of the score): {}.",
-                        second.model, g.criterion, g.gap, g.reasons
-                    );
-                }
+    let _ = writeln!(s, "\n{}", outcome_sentence(report, b));
+    if let (Outcome::Chosen, Some(first)) = (d.outcome, d.ranking.first()) {
+        let _ = writeln!(s, "\n{} was chosen because:", first.model);
+        for c in &d.criteria {
+            if let Some(r) = first.criteria.get(&c.name) {
+                let what = match (r.status, r.score) {
+                    (Status::Ok, Some(x)) => format!("scored {x:.2}"),
+                    (Status::Abstained, _) => "did not judge it".into(),
+                    _ => "failed and was left out".into(),
+                };
+                let _ = writeln!(s, "{bullet}{} {what}: {}.", c.name, r.reasons.join("; "));
             }
         }
-        (Outcome::AllVetoed, _) => {
-            let _ = writeln!(
-                s,
-                "\n{b}No model was chosen{b}: every model of the catalog was rejected."
-            );
-        }
-        _ => {
-            let _ = writeln!(
-                s,
-                "\n{b}No model was chosen{b}: a criterion failed, and its rules say a failure stops the decision."
-            );
+        if let Some(second) = d.ranking.get(1) {
+            let worst = crate::gaps(d, first, second).into_iter().next();
+            if let Some(g) = worst.filter(|g| g.gap > 0.0) {
+                let _ = writeln!(
+                    s,
+                    "\nThe runner-up, {}, lost most on {} ({:.3} of the score): {}.",
+                    second.model, g.criterion, g.gap, g.reasons
+                );
+            }
         }
     }
 
@@ -127,4 +95,39 @@ pub fn explain(report: &Report<'_>, markdown: bool) -> String {
         }
     }
     s
+}
+
+/// The outcome of a decision in one sentence: what was chosen, with its score and its lead over
+/// the runner-up, or why nothing was.
+pub fn outcome(report: &Report<'_>) -> String {
+    outcome_sentence(report, "")
+}
+
+/// [`outcome`], its subject between `bold` markers (`**` in Markdown).
+fn outcome_sentence(report: &Report<'_>, bold: &str) -> String {
+    let d = report.decision;
+    let b = bold;
+    match (d.outcome, d.ranking.first()) {
+        (Outcome::Chosen, Some(first)) => {
+            let lead = match d.ranking.get(1) {
+                Some(second) => format!(
+                    ", {:.3} ahead of {} ({:.2}).",
+                    first.score - second.score,
+                    second.model,
+                    second.score
+                ),
+                None => "; it was the only model not rejected.".into(),
+            };
+            format!(
+                "{b}{} was chosen{b}, with a score of {:.2} out of 1{lead}",
+                first.model, first.score
+            )
+        }
+        (Outcome::AllVetoed, _) => {
+            format!("{b}No model was chosen{b}: every model of the catalog was rejected.")
+        }
+        _ => format!(
+            "{b}No model was chosen{b}: a criterion failed, and its rules say a failure stops the decision."
+        ),
+    }
 }

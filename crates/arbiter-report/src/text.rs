@@ -3,11 +3,17 @@
 
 use std::fmt::Write as _;
 
+use arbiter_engine::Decision;
 use arbiter_engine::decide::{Outcome, Ranked, Status};
 
 use crate::{Report, short};
 
-fn cell(r: &Ranked, criterion: &str) -> String {
+/// What the what-if view says when no change it tried changes the choice.
+pub(crate) const NOTHING_CHANGES_IT: &str = "no single change of a budget, the data volume, the deployment or the sequence length tried changes the choice";
+
+/// A criterion's score of a ranked model as a table cell: the score to two decimals, `–` where
+/// it abstained, `err` where it failed.
+pub(crate) fn cell(r: &Ranked, criterion: &str) -> String {
     match r.criteria.get(criterion) {
         Some(c) => match (c.status, c.score) {
             (Status::Ok, Some(s)) => format!("{s:.2}"),
@@ -23,18 +29,9 @@ fn cell(r: &Ranked, criterion: &str) -> String {
 pub fn summary(r: &Report<'_>, top: usize, md: bool) -> String {
     let d = r.decision;
     let mut s = String::new();
-    let t = &d.task;
-    let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
     let vetoed: std::collections::BTreeSet<&str> =
         d.rejected.iter().map(|r| r.model.as_str()).collect();
-    let title = format!(
-        "{} ({}, {}, {} on {})",
-        t.name,
-        t.task,
-        langs.join(" "),
-        t.domain,
-        t.resources.deployment
-    );
+    let title = task_line(d);
     let meta = format!(
         "bundle {} {} ({}) · catalog {} · {}{} ranked, {} vetoed",
         d.bundle.name,
@@ -133,6 +130,20 @@ pub fn summary(r: &Report<'_>, top: usize, md: bool) -> String {
         weights.join(", ")
     );
     s
+}
+
+/// The task in one line: its name, then type, languages, domain and deployment.
+pub fn task_line(d: &Decision) -> String {
+    let t = &d.task;
+    let langs: Vec<&str> = t.languages.iter().map(|l| l.as_str()).collect();
+    format!(
+        "{} ({}, {}, {} on {})",
+        t.name,
+        t.task,
+        langs.join(" "),
+        t.domain,
+        t.resources.deployment
+    )
 }
 
 /// Every criterion's reasons for the top models, and every veto.
@@ -245,10 +256,7 @@ pub fn what_if(r: &Report<'_>, md: bool) -> String {
     let now = d.chosen.as_deref().unwrap_or("nothing");
     let _ = writeln!(s, "\n{h}what if (now: {now})");
     if found.is_empty() {
-        let _ = writeln!(
-            s,
-            "{li}no single change of a budget, the data volume, the deployment or the sequence length tried changes the choice"
-        );
+        let _ = writeln!(s, "{li}{NOTHING_CHANGES_IT}");
     }
     for c in found {
         let _ = writeln!(

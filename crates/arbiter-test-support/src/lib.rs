@@ -8,6 +8,7 @@
 //! - [`Binary`], [`Running`] and [`text`]: a command-line binary run from the repository root
 //!   as a user runs it, to completion or in the background with its output lines read;
 //!   [`oversized_post_status`]: what a server it started answers to a body past its limit.
+//! - [`external_references`]: what in an HTML page would load from outside it.
 //!
 //! A dev-dependency only. It depends on std and `tempfile` and on no crate of the workspace:
 //! `arbiter-engine`'s own tests use it, so depending on the engine would be a cycle.
@@ -354,4 +355,89 @@ pub fn oversized_post_status(base: &str, path: &str, len: usize) -> u16 {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status in {response:?}"))
+}
+
+/// Everything in an HTML page that would load from outside it, or run: `http://` and `https://`
+/// anywhere, a `src`, `href`, `xlink:href`, `srcset`, `action`, `formaction`, `poster` or `data`
+/// attribute whose value does not start with `#` or `data:`, `@import`, a CSS `url(` to anything
+/// but `#` or `data:`, and `<script>`, `<link>`, `<iframe>`, `<object>`, `<embed>` and `<base>`
+/// elements. Each finding is the text around it; a self-contained page has none.
+///
+/// A scan of the text, as a reviewer's grep would be: text that merely reads `src=x` counts too,
+/// so pages with hostile content are checked by parsing them instead.
+pub fn external_references(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let around = |at: usize| {
+        let start = lower[..at]
+            .char_indices()
+            .rev()
+            .nth(30)
+            .map_or(0, |(i, _)| i);
+        let end = lower[at..]
+            .char_indices()
+            .nth(60)
+            .map_or(lower.len(), |(i, _)| at + i);
+        html[start..end].to_string()
+    };
+    let local = |value: &str| {
+        let v = value.trim_start_matches(['"', '\'', ' ']);
+        v.starts_with('#') || v.starts_with("data:")
+    };
+    let mut found = Vec::new();
+    for needle in [
+        "http://", "https://", "@import", "<script", "<link", "<iframe", "<object", "<embed",
+        "<base",
+    ] {
+        found.extend(lower.match_indices(needle).map(|(at, _)| around(at)));
+    }
+    for attribute in [
+        "src=",
+        "href=",
+        "xlink:href=",
+        "srcset=",
+        "action=",
+        "formaction=",
+        "poster=",
+        "data=",
+    ] {
+        for (at, _) in lower.match_indices(attribute) {
+            let attached = lower[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_whitespace());
+            if attached && !local(&lower[at + attribute.len()..]) {
+                found.push(around(at));
+            }
+        }
+    }
+    for (at, _) in lower.match_indices("url(") {
+        if !local(&lower[at + 4..]) {
+            found.push(around(at));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_references;
+
+    #[test]
+    fn external_references_are_found_and_local_ones_are_not() {
+        let local = "<svg><rect fill=\"url(#hatch)\" /></svg><a href=\"#scores\">x</a>\
+                     <img src=\"data:image/png;base64,AAAA\" /><p data-src=\"x\">src is fine</p>";
+        assert_eq!(external_references(local), Vec::<String>::new());
+        for outside in [
+            "<img src=\"pic.png\">",
+            "<a href='//host/x'>",
+            "<p>see http://host</p>",
+            "<style>@import 'x.css';</style>",
+            "<style>p { background: url(x.png) }</style>",
+            "<SCRIPT>alert(1)</SCRIPT>",
+            "<link rel=stylesheet>",
+            "<svg><use xlink:href=\"other.svg#a\" /></svg>",
+        ] {
+            assert_eq!(external_references(outside).len(), 1, "{outside}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod archive;
 mod canonical;
 mod group_commit;
 pub mod log;
+pub mod read;
 pub mod replay;
 
 pub use archive::{Archive, archive_for_log};

@@ -22,6 +22,8 @@ use arbiter_engine::bundle::sha256;
 
 pub use crate::canonical::canonical_json;
 use crate::group_commit::GroupCommit;
+pub use crate::read::MAX_RECORD_BYTES;
+use crate::read::{self, Lines};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -156,16 +158,26 @@ impl DecisionLog {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let mut complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        if complete < bytes.len() {
-            let tail = &bytes[complete..];
-            if sound_record(tail).is_ok() {
+        // Only the end of the log is read: its last complete record (to continue the chain)
+        // and whatever follows it (a torn write), however large the log.
+        let file_len = file.metadata().map_err(io)?.len();
+        let (window_start, window) = tail_window(&mut file, file_len).map_err(io)?;
+        let newline = window.iter().rposition(|b| *b == b'\n');
+        if newline.is_none() && window_start > 0 {
+            return Err(LogError::Corrupt {
+                path: path.to_path_buf(),
+                message: "its last line is longer than any record".into(),
+            });
+        }
+        let complete = newline.map_or(window_start, |i| window_start + i as u64 + 1);
+        let tail = &window[newline.map_or(0, |i| i + 1)..];
+        let mut len = file_len;
+        let tail_kept = !tail.is_empty() && sound_record(tail).is_ok();
+        if !tail.is_empty() {
+            if tail_kept {
                 // A whole record without its newline: keep it, end the line.
                 file.write_all(b"\n").map_err(io)?;
-                complete = bytes.len() + 1;
-                bytes.push(b'\n');
+                len += 1;
             } else {
                 // A record torn by a crash mid-write, never acknowledged: set it aside, so the
                 // chain continues from the last complete record and nothing is destroyed.
@@ -186,15 +198,21 @@ impl DecisionLog {
                     source,
                 })?;
                 tracing::warn!(log = %path.display(), bytes = tail.len(), torn = %torn.display(), "decision log: a torn last record was moved aside");
-                file.set_len(complete as u64).map_err(io)?;
+                file.set_len(complete).map_err(io)?;
                 file.seek(SeekFrom::End(0)).map_err(io)?;
-                bytes.truncate(complete);
+                len = complete;
             }
         }
-        let last = bytes[..complete]
-            .split(|b| *b == b'\n')
-            .rev()
-            .find(|l| !l.is_empty());
+        // The last complete line: the window's text before its last newline, from the newline
+        // before that (or the window's start, which is then the file's).
+        let body = &window[..newline.unwrap_or(0)];
+        let last = if tail_kept {
+            // The sound record just given its newline.
+            Some(tail)
+        } else {
+            newline.map(|_| &body[body.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1)..])
+        };
+        let last = last.filter(|l| !l.is_empty());
         let (seq, last_hash) = match last {
             None => (0, GENESIS.to_string()),
             Some(line) => {
@@ -205,7 +223,6 @@ impl DecisionLog {
                 (r.seq, r.hash)
             }
         };
-        let len = bytes.len() as u64;
         let group = GroupCommit::new(file.try_clone().map_err(io)?, seq);
         Ok(DecisionLog {
             path: path.to_path_buf(),
@@ -335,6 +352,30 @@ impl Drop for DecisionLog {
     }
 }
 
+/// The end of a file of `len` bytes, enough of it to hold its last complete line and what
+/// follows (a torn write): read backwards in growing windows, up to twice the longest record.
+/// Returns the window's offset and its bytes.
+fn tail_window(file: &mut File, len: u64) -> std::io::Result<(u64, Vec<u8>)> {
+    let cap = 2 * MAX_RECORD_BYTES as u64 + (1 << 16);
+    let mut size: u64 = 1 << 16;
+    loop {
+        let start = len.saturating_sub(size);
+        file.seek(SeekFrom::Start(start))?;
+        let mut window = Vec::new();
+        Read::by_ref(file)
+            .take(len - start)
+            .read_to_end(&mut window)?;
+        file.seek(SeekFrom::End(0))?;
+        // Enough: the whole file, or two newlines (the end of the line before the last
+        // complete one, and that line's own), or as much as any record could need.
+        let newlines = window.iter().rev().filter(|b| **b == b'\n').take(2).count();
+        if start == 0 || newlines == 2 || size >= cap {
+            return Ok((start, window));
+        }
+        size = (size * 4).min(cap);
+    }
+}
+
 /// What is wrong with a log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -459,12 +500,15 @@ pub fn sound_record(line: &[u8]) -> Result<Record, &'static str> {
 /// records leaves a valid chain. Compare the head (the last sequence number and hash, which
 /// `arbiter audit verify` prints) with a copy kept elsewhere to close that gap
 /// (`--expect-head`).
+///
+/// The log is read one line at a time: memory is that of the longest record (at most
+/// [`MAX_RECORD_BYTES`]), whatever the log's size. Telling a gap from a reordering, or an
+/// insertion from a forgery, reads the log again, on that failure path only.
 pub fn verify(path: &Path) -> Result<Verification, LogError> {
-    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
+    verify_with(|| File::open(path).map(Lines::new)).map_err(|source| LogError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    Ok(verify_bytes(&bytes))
+    })
 }
 
 /// Verifies a log held in memory.
@@ -474,91 +518,134 @@ pub fn verify_text(text: &str) -> Verification {
 
 /// Verifies a log held in memory, as bytes (a torn write may have split a character).
 pub fn verify_bytes(bytes: &[u8]) -> Verification {
-    let truncated_tail = !bytes.is_empty() && !bytes.ends_with(b"\n");
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let lines: Vec<&[u8]> = if bytes.is_empty() {
-        Vec::new()
-    } else {
-        body.split(|b| *b == b'\n').collect()
-    };
-    // Parse everything first, so a gap can be told from a reordering by looking ahead.
-    let parsed: Vec<Result<Record, &'static str>> = lines.iter().map(|l| sound_record(l)).collect();
+    // Reading a slice cannot fail.
+    verify_with(|| Ok(Lines::new(bytes))).unwrap_or_else(|e| Verification {
+        verified: 0,
+        problem: Some(Problem::Edited {
+            line: 1,
+            detail: e.to_string(),
+        }),
+        head: None,
+    })
+}
+
+/// The verification over lines that `open` reads from the start each time it is called.
+fn verify_with<R: Read>(
+    open: impl Fn() -> std::io::Result<Lines<R>>,
+) -> std::io::Result<Verification> {
+    let mut lines = open()?;
     let mut expected = 1u64;
     let mut last_hash = GENESIS.to_string();
-    let mut hashes: Vec<String> = Vec::new();
-    for (i, p) in parsed.iter().enumerate() {
-        let line = i + 1;
-        let last = i + 1 == lines.len();
-        let problem = match p {
+    let mut verified = 0usize;
+    while let Some(line) = lines.next_line()? {
+        let n = line.number;
+        let parsed = if line.too_long {
+            Err(TOO_LONG)
+        } else {
+            sound_record(&line.bytes)
+        };
+        let problem = match parsed {
             // A last line that is not even complete JSON, without its newline: a torn write.
-            Err("not UTF-8" | "not a JSON record") if last && truncated_tail => {
-                Some(Problem::Truncated { line })
+            Err("not UTF-8" | "not a JSON record") if !line.ended => {
+                Some(Problem::Truncated { line: n })
             }
             Err(why) => Some(Problem::Edited {
-                line,
-                detail: (*why).to_string(),
+                line: n,
+                detail: why.to_string(),
+            }),
+            Ok(r) if r.seq == expected && r.prev_hash == last_hash => {
+                last_hash = r.hash;
+                expected += 1;
+                verified += 1;
+                None
+            }
+            // Right number, wrong link: the previous record was rewritten and re-hashed, or this
+            // one was forged.
+            Ok(r) if r.seq == expected => Some(Problem::Edited {
+                line: n.saturating_sub(1).max(1),
+                detail: format!("the record at line {n} no longer links to it (its hash changed)"),
+            }),
+            // A later line holding the expected record means the order changed; otherwise
+            // records are missing.
+            Ok(r) if r.seq > expected => Some(if later_holds(&mut lines, expected)? {
+                Problem::Reordered {
+                    line: n,
+                    found: r.seq,
+                    expected,
+                }
+            } else {
+                Problem::Deleted {
+                    line: n,
+                    from: expected,
+                    to: r.seq - 1,
+                }
             }),
             Ok(r) => {
-                let (seq, prev, hash) = (r.seq, &r.prev_hash, &r.hash);
-                if seq == expected && *prev == last_hash {
-                    hashes.push(hash.clone());
-                    last_hash = hash.clone();
-                    expected += 1;
-                    None
-                } else if seq == expected {
-                    // Right number, wrong link: the previous record was rewritten and re-hashed,
-                    // or this one was forged.
-                    Some(Problem::Edited {
-                        line: line.saturating_sub(1).max(1),
-                        detail: format!(
-                            "the record at line {line} no longer links to it (its hash changed)"
-                        ),
-                    })
-                } else if seq > expected {
-                    // A later line holding the expected record means the order changed;
-                    // otherwise records are missing.
-                    if parsed[i + 1..].iter().flatten().any(|r| r.seq == expected) {
-                        Some(Problem::Reordered {
-                            line,
-                            found: seq,
-                            expected,
-                        })
-                    } else {
-                        Some(Problem::Deleted {
-                            line,
-                            from: expected,
-                            to: seq - 1,
-                        })
-                    }
-                } else if hashes.contains(hash) {
+                let (copy, forged_before) =
+                    earlier_holds(open()?, verified, &r.hash, &r.prev_hash)?;
+                Some(if copy {
                     // An exact copy of an earlier record.
-                    Some(Problem::Inserted { line })
-                } else if hashes.contains(prev) {
+                    Problem::Inserted { line: n }
+                } else if forged_before {
                     // A genuine record whose place a forged one (the line before) took.
-                    Some(Problem::Inserted { line: line - 1 })
+                    Problem::Inserted { line: n - 1 }
                 } else {
-                    Some(Problem::Reordered {
-                        line,
-                        found: seq,
+                    Problem::Reordered {
+                        line: n,
+                        found: r.seq,
                         expected,
-                    })
-                }
+                    }
+                })
             }
         };
         if problem.is_some() {
-            return Verification {
-                verified: hashes.len(),
+            return Ok(Verification {
+                verified,
                 problem,
                 head: None,
-            };
+            });
         }
     }
-    let head = (!hashes.is_empty()).then(|| (expected - 1, last_hash));
-    Verification {
-        verified: hashes.len(),
+    let head = (verified > 0).then(|| (expected - 1, last_hash));
+    Ok(Verification {
+        verified,
         problem: None,
         head,
+    })
+}
+
+/// What a line past [`MAX_RECORD_BYTES`] is.
+const TOO_LONG: &str = "the line is longer than 64 MiB, more than any record";
+
+/// Whether a line after the current one holds the record numbered `seq`.
+fn later_holds<R: Read>(lines: &mut Lines<R>, seq: u64) -> std::io::Result<bool> {
+    while let Some(line) = lines.next_line()? {
+        if !line.too_long && sound_record(&line.bytes).is_ok_and(|r| r.seq == seq) {
+            return Ok(true);
+        }
     }
+    Ok(false)
+}
+
+/// Among the first `verified` lines (records that verified): whether one has the hash `hash`
+/// (so this is a copy), and whether one has the hash `prev` (so this record follows it).
+fn earlier_holds<R: Read>(
+    mut lines: Lines<R>,
+    verified: usize,
+    hash: &str,
+    prev: &str,
+) -> std::io::Result<(bool, bool)> {
+    let (mut copy, mut follows) = (false, false);
+    while let Some(line) = lines.next_line()? {
+        if line.number > verified {
+            break;
+        }
+        if let Ok(r) = sound_record(&line.bytes) {
+            copy |= r.hash == hash;
+            follows |= r.hash == prev;
+        }
+    }
+    Ok((copy, follows))
 }
 
 /// A logged decision found by its id, with what verifying the log found.
@@ -583,34 +670,23 @@ impl Found {
 }
 
 /// The first sound record of a log whose decision has this id, and whether the chain verifies
-/// up to it; `None` when no record has it.
+/// up to it; `None` when no record has it. Read one line at a time, like [`verify`].
 pub fn find(path: &Path, decision_id: &str) -> Result<Option<Found>, LogError> {
-    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let found = bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .find_map(|(i, line)| {
-            let record = sound_record(line).ok()?;
-            (record.decision_id() == decision_id).then_some((i + 1, record))
-        });
-    Ok(found.map(|(line, record)| Found {
-        record,
-        line,
-        verification: verify_bytes(&bytes),
-    }))
+    for located in read::records(path)? {
+        let located = located?;
+        if located.record.decision_id() == decision_id {
+            return Ok(Some(Found {
+                record: located.record,
+                line: located.line,
+                verification: verify(path)?,
+            }));
+        }
+    }
+    Ok(None)
 }
 
-/// Reads every sound record of a log (for show, replay and diff), skipping lines that are not.
+/// Every sound record of a log, in memory (for tests and small logs; the commands read one
+/// record at a time with [`read::records`]).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, LogError> {
-    let bytes = std::fs::read(path).map_err(|source| LogError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(bytes
-        .split(|b| *b == b'\n')
-        .filter_map(|l| sound_record(l).ok())
-        .collect())
+    read::records(path)?.map(|l| l.map(|l| l.record)).collect()
 }

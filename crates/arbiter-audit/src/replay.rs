@@ -86,7 +86,7 @@ pub struct Change {
 
 /// Shadow evaluation: re-runs every record's task against `candidate`, returning the records
 /// whose choice would change (and how many were compared).
-pub fn diff(candidate: &Bundle, records: &[Record]) -> (usize, Vec<Change>) {
+pub fn diff(candidate: &Bundle, records: impl IntoIterator<Item = Record>) -> (usize, Vec<Change>) {
     let mut changes = Vec::new();
     let mut compared = 0;
     for r in records {

@@ -301,7 +301,7 @@ fn diff_lists_exactly_the_decisions_a_weight_edit_changes() {
     write_log(&path, &default_bundle(), 18);
     let records = log::read_records(&path).unwrap();
     let candidate = with_domain_weight("0.0");
-    let (compared, changes) = replay::diff(&candidate, &records);
+    let (compared, changes) = replay::diff(&candidate, records.clone());
     assert_eq!(compared, 18);
     // What must change, found independently: decide each logged task with the candidate.
     let expected: Vec<String> = records
@@ -333,7 +333,7 @@ fn diff_lists_exactly_the_decisions_a_weight_edit_changes() {
     );
 
     // The same bundle changes nothing.
-    let (_, none) = replay::diff(&default_bundle(), &records);
+    let (_, none) = replay::diff(&default_bundle(), records);
     assert!(none.is_empty());
 }
 
@@ -468,6 +468,50 @@ fn a_torn_tail_is_moved_aside_and_a_whole_record_without_newline_kept() {
     assert_eq!(v.verified, 5);
     let torn = std::fs::read(dir.path().join("decisions.log.torn")).unwrap();
     assert!(torn.starts_with(b"{\"decision\""));
+}
+
+/// Opening reads only the end of a log: a torn tail longer than the first window read (64 KiB)
+/// and a last record that needs a wider one are both handled as in a short log.
+#[test]
+fn a_long_torn_tail_is_found_by_reading_further_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = default_bundle();
+    write_log(&path, &bundle, 30);
+    let before = std::fs::read(&path).unwrap();
+    let mut bytes = before.clone();
+    bytes.extend(std::iter::repeat_n(b'x', 300_000));
+    std::fs::write(&path, &bytes).unwrap();
+    write_log(&path, &bundle, 1);
+    let v = log::verify(&path).unwrap();
+    assert!(v.intact(), "{v:?}");
+    assert_eq!(v.verified, 31);
+    let torn = std::fs::read(dir.path().join("decisions.log.torn")).unwrap();
+    assert_eq!(
+        torn.len(),
+        300_001,
+        "the whole tail, set aside with a newline"
+    );
+    assert!(std::fs::read(&path).unwrap().starts_with(&before));
+}
+
+/// `verify` streams: a line far longer than any record is an edit, found without keeping it.
+#[test]
+fn a_line_longer_than_any_record_is_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("decisions.log");
+    let bundle = default_bundle();
+    write_log(&path, &bundle, 2);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::iter::repeat_n(b'x', log::MAX_RECORD_BYTES + 10));
+    bytes.push(b'\n');
+    std::fs::write(&path, &bytes).unwrap();
+    let v = log::verify(&path).unwrap();
+    assert_eq!(v.verified, 2);
+    assert!(
+        matches!(&v.problem, Some(Problem::Edited { line: 3, detail }) if detail.contains("longer than 64 MiB")),
+        "{v:?}"
+    );
 }
 
 #[test]

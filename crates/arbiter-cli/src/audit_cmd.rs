@@ -114,8 +114,15 @@ fn verify(path: &std::path::Path, expect_head: Option<&str>) -> anyhow::Result<u
             eprintln!("error: --expect-head takes SEQ:HASH as printed by verify, got `{expected}`");
             return Ok(exit::INVALID);
         };
-        let records = log::read_records(path)?;
-        match records.iter().find(|r| r.seq == seq) {
+        let mut at_seq = None;
+        for located in arbiter_audit::read::records(path)? {
+            let r = located?.record;
+            if r.seq == seq {
+                at_seq = Some(r);
+                break;
+            }
+        }
+        match at_seq {
             Some(r) if r.hash == hash => {
                 println!("the expected head {seq} is in the chain: nothing before it was rewritten")
             }
@@ -148,6 +155,15 @@ fn show(
         return Ok(exit::INVALID);
     };
     let record = &found.record;
+    // The record is shown either way (it is evidence), but not as sound when the chain does not
+    // verify up to it.
+    let verified = found.chain_verified();
+    if !verified {
+        eprintln!(
+            "warning: {}: this record is not vouched for by the chain",
+            chain_detail(&found)
+        );
+    }
     match format {
         ShowFormat::Html => {
             let d = record.decision().context(
@@ -173,7 +189,29 @@ fn show(
             println!("\n(record {} of the log, hash {})", record.seq, record.hash);
         }
     }
-    Ok(exit::OK)
+    Ok(if verified { exit::OK } else { exit::NO_CHOICE })
+}
+
+/// Verifies the log before it is replayed or diffed: a log that does not verify is refused
+/// (a record edited into valid JSON would otherwise be skipped or replayed as if genuine). A
+/// torn last line (a crash mid-write, never acknowledged) is only noted.
+fn verified_first(path: &std::path::Path, what: &str) -> anyhow::Result<bool> {
+    let v = log::verify(path)?;
+    match &v.problem {
+        None => Ok(true),
+        Some(p @ log::Problem::Truncated { .. }) => {
+            eprintln!("note: {p}; the {} records before it are {what}", v.verified);
+            Ok(true)
+        }
+        Some(p) => {
+            eprintln!(
+                "error: {} does not verify: {p} (the {} records before it verify); refusing to {what} a log that was tampered with — see `arbiter audit verify`",
+                path.display(),
+                v.verified,
+            );
+            Ok(false)
+        }
+    }
 }
 
 /// Whether the chain verifies up to a found record, in a sentence.
@@ -232,21 +270,16 @@ fn show_html(
 }
 
 fn replay_log(path: &std::path::Path, only: Option<&str>) -> anyhow::Result<u8> {
-    let archive = archive_for_log(path);
-    let records: Vec<_> = log::read_records(path)?
-        .into_iter()
-        .filter(|r| only.is_none_or(|id| r.decision_id() == id))
-        .collect();
-    if records.is_empty() {
-        eprintln!(
-            "error: no {} in {}",
-            only.map_or("decisions".to_string(), |id| format!("decision `{id}`")),
-            path.display()
-        );
-        return Ok(exit::INVALID);
+    if !verified_first(path, "replay")? {
+        return Ok(exit::NO_CHOICE);
     }
+    let archive = archive_for_log(path);
     let (mut same, mut different, mut skipped) = (0, 0, 0);
-    for r in &records {
+    for located in arbiter_audit::read::records(path)? {
+        let r = &located?.record;
+        if only.is_some_and(|id| r.decision_id() != id) {
+            continue;
+        }
         match replay::replay(&archive, r) {
             Replay::Identical => {
                 same += 1;
@@ -262,10 +295,16 @@ fn replay_log(path: &std::path::Path, only: Option<&str>) -> anyhow::Result<u8> 
             }
         }
     }
-    println!(
-        "\n{} replayed: {same} identical, {different} different, {skipped} skipped",
-        records.len()
-    );
+    let replayed = same + different + skipped;
+    if replayed == 0 {
+        eprintln!(
+            "error: no {} in {}",
+            only.map_or("decisions".to_string(), |id| format!("decision `{id}`")),
+            path.display()
+        );
+        return Ok(exit::INVALID);
+    }
+    println!("\n{replayed} replayed: {same} identical, {different} different, {skipped} skipped");
     Ok(if different == 0 && skipped == 0 {
         exit::OK
     } else {
@@ -281,8 +320,21 @@ fn diff(args: &DiffArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let records = log::read_records(&args.log)?;
-    let (compared, changes) = replay::diff(&candidate, &records);
+    if !verified_first(&args.log, "diff")? {
+        return Ok(exit::NO_CHOICE);
+    }
+    let mut failed = None;
+    let records = arbiter_audit::read::records(&args.log)?.map_while(|r| match r {
+        Ok(l) => Some(l.record),
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    let (compared, changes) = replay::diff(&candidate, records);
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     for c in &changes {
         println!(
             "{}  “{}”: {} → {}  ({})",

@@ -644,6 +644,76 @@ fn logged_selects_verify_replay_and_explain_themselves() {
     assert_says(&out, "the record at line 3 was edited");
 }
 
+/// Replay and diff verify the log first: a log tampered with in any way is refused with exit 1
+/// (replay printed "4 replayed: 4 identical" and exited 0 over an edited `chosen`, silently
+/// skipping the edited record).
+#[test]
+fn replay_and_diff_refuse_a_log_that_does_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("decisions.log");
+    let l = log.to_str().unwrap();
+    logged_selects(l, 4);
+    let good = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let edit_chosen = {
+        let mut v: Vec<String> = lines.iter().map(|s| (*s).to_string()).collect();
+        let record: serde_json::Value = serde_json::from_str(&v[1]).unwrap();
+        let chosen = record["decision"]["chosen"].as_str().unwrap().to_string();
+        v[1] = v[1].replacen(
+            &format!("\"chosen\":\"{chosen}\""),
+            "\"chosen\":\"someone/else\"",
+            1,
+        );
+        assert_ne!(v[1], lines[1]);
+        v
+    };
+    let tampered: Vec<(&str, Vec<String>)> = vec![
+        ("chosen edited into valid JSON", edit_chosen),
+        (
+            "a line duplicated",
+            [&lines[..2], &lines[1..]]
+                .concat()
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+        ),
+        (
+            "two lines swapped",
+            [lines[0], lines[2], lines[1], lines[3]]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+        ),
+        (
+            "a line deleted",
+            [lines[0], lines[2], lines[3]]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+        ),
+    ];
+    for (what, content) in tampered {
+        std::fs::write(
+            &log,
+            content.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
+        let out = arbiter(&["audit", "replay", l]);
+        assert_exit(&out, 1);
+        assert_says(&out, "does not verify");
+        assert!(!text(&out).contains("replayed:"), "{what}: {}", text(&out));
+        let out = arbiter(&["audit", "diff", l, "--bundle", "policies"]);
+        assert_exit(&out, 1);
+        assert_says(&out, "refusing to diff");
+    }
+    // A torn last line (a crash mid-write) is noted, and the records before it replay.
+    std::fs::write(&log, format!("{good}{{\"decision\":")).unwrap();
+    let out = arbiter(&["audit", "replay", l]);
+    assert_exit(&out, 0);
+    assert_says(&out, "4 replayed: 4 identical");
+    assert_says(&out, "note: the last record (line 5) is truncated");
+}
+
 #[test]
 fn audit_show_html_states_the_record_and_whether_the_chain_verifies_up_to_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -674,7 +744,9 @@ fn audit_show_html_states_the_record_and_whether_the_chain_verifies_up_to_it() {
     // Edit the first record: the chain no longer verifies up to the second.
     flip_a_character(&log, 0);
     let out = arbiter(&["audit", "show", l, &ids[1], "--format", "html"]);
-    assert_exit(&out, 0);
+    // Shown (it is evidence), but the exit status says it is not vouched for.
+    assert_exit(&out, 1);
+    assert_says(&out, "warning: the chain breaks before this record");
     assert_says(
         &out,
         "<span class=\"broken\">NOT verified up to this record</span>",

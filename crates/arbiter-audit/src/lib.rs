@@ -8,6 +8,7 @@
 pub mod archive;
 mod canonical;
 mod group_commit;
+mod index;
 pub mod log;
 pub mod read;
 pub mod replay;

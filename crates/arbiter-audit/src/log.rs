@@ -22,6 +22,7 @@ use arbiter_engine::bundle::sha256;
 
 pub use crate::canonical::canonical_json;
 use crate::group_commit::GroupCommit;
+use crate::index::{self, LogIndex};
 pub use crate::read::MAX_RECORD_BYTES;
 use crate::read::{self, Lines};
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,16 @@ pub enum LogError {
         /// What is wrong.
         message: String,
     },
+    /// A record read back from the log does not verify on its own (its hash).
+    #[error("decision log `{}`: record {seq} does not verify ({why}) (run `arbiter audit verify`)", path.display())]
+    Unsound {
+        /// The log.
+        path: PathBuf,
+        /// The record's sequence number, as indexed.
+        seq: u64,
+        /// What is wrong.
+        why: &'static str,
+    },
     /// A decision could not be serialised.
     #[error("cannot serialise a decision: {0}")]
     Serialise(#[from] serde_json::Error),
@@ -124,6 +135,9 @@ pub struct DecisionLog {
     sync: Sync,
     inner: Mutex<Inner>,
     group: GroupCommit,
+    /// Where each record is, once [`DecisionLog::build_index`] ran (the service's lookups);
+    /// appends keep it current. Locked after `inner` is released, never while holding it.
+    index: Mutex<Option<LogIndex>>,
 }
 
 impl std::fmt::Debug for DecisionLog {
@@ -235,6 +249,7 @@ impl DecisionLog {
                 last_hash,
                 unsynced: 0,
             }),
+            index: Mutex::new(None),
         })
     }
 
@@ -316,15 +331,109 @@ impl DecisionLog {
             inner.unsynced = 0;
             return Err(io(e));
         }
+        let entry = index::Entry {
+            seq,
+            offset: inner.len,
+            len: line.len() as u64 - 1,
+        };
         inner.len += line.len() as u64;
         inner.seq = seq;
         inner.last_hash = hash.clone();
         self.group.written(seq);
         drop(inner);
+        if let Ok(mut index) = self.index.lock()
+            && let Some(index) = index.as_mut()
+        {
+            index.push(entry, &decision.decision_id);
+        }
         if self.sync == Sync::Always {
             self.group.wait(seq).map_err(closed)?;
         }
         Ok((seq, hash))
+    }
+
+    /// Indexes the log, once: reads it one line at a time and keeps where each record is
+    /// (about a hundred bytes a record), so that [`DecisionLog::lookup`] and
+    /// [`DecisionLog::recent`] read one line per record. Returns the number of records.
+    pub fn build_index(&self) -> Result<usize, LogError> {
+        let mut index = self.index.lock().map_err(|_| self.poisoned())?;
+        if let Some(i) = index.as_ref() {
+            return Ok(i.len());
+        }
+        let len = self.inner.lock().map_err(|_| self.poisoned())?.len;
+        let file = File::open(&self.path).map_err(|source| self.io(source))?;
+        let built = LogIndex::build(file, len).map_err(|source| self.io(source))?;
+        let n = built.len();
+        *index = Some(built);
+        Ok(n)
+    }
+
+    /// The record of this decision, read from its place and checked against its own hash
+    /// (indexing the log first if need be); `None` when no record has it.
+    pub fn lookup(&self, decision_id: &str) -> Result<Option<Record>, LogError> {
+        self.build_index()?;
+        let entry = self
+            .index
+            .lock()
+            .map_err(|_| self.poisoned())?
+            .as_ref()
+            .and_then(|i| i.get(decision_id));
+        entry.map(|e| self.read_entry(e)).transpose()
+    }
+
+    /// Up to `limit` records, newest first, numbered below `before` (the latest when `None`),
+    /// and the number to pass as `before` for the next page, if older records remain.
+    pub fn recent(
+        &self,
+        limit: usize,
+        before: Option<u64>,
+    ) -> Result<(Vec<Record>, Option<u64>), LogError> {
+        self.build_index()?;
+        let (entries, more) = self
+            .index
+            .lock()
+            .map_err(|_| self.poisoned())?
+            .as_ref()
+            .map(|i| i.recent(limit, before))
+            .unwrap_or_default();
+        let next = more.then(|| entries.last().map(|e| e.seq)).flatten();
+        let records = entries
+            .into_iter()
+            .map(|e| self.read_entry(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((records, next))
+    }
+
+    fn read_entry(&self, e: index::Entry) -> Result<Record, LogError> {
+        let mut file = File::open(&self.path).map_err(|source| self.io(source))?;
+        let mut line = vec![
+            0;
+            usize::try_from(e.len)
+                .unwrap_or(usize::MAX)
+                .min(MAX_RECORD_BYTES)
+        ];
+        file.seek(SeekFrom::Start(e.offset))
+            .and_then(|_| file.read_exact(&mut line))
+            .map_err(|source| self.io(source))?;
+        sound_record(&line).map_err(|why| LogError::Unsound {
+            path: self.path.clone(),
+            seq: e.seq,
+            why,
+        })
+    }
+
+    fn io(&self, source: std::io::Error) -> LogError {
+        LogError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn poisoned(&self) -> LogError {
+        LogError::Corrupt {
+            path: self.path.clone(),
+            message: "a writer thread panicked".into(),
+        }
     }
 
     /// Syncs any batched records to disk.

@@ -121,6 +121,22 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             return Ok(exit::NOT_RECORDED);
         }
     };
+    // The service finds logged decisions by id and lists the latest: index the log once, now,
+    // rather than on the first request.
+    if let Some(t) = &trail {
+        let started = std::time::Instant::now();
+        match t.log.build_index() {
+            Ok(n) => tracing::info!(
+                records = n,
+                took_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "decision log indexed"
+            ),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(exit::NOT_RECORDED);
+            }
+        }
+    }
     let mut config = ServiceConfig {
         deadline: Duration::from_millis(args.deadline_ms.max(1)),
         max_body_bytes: args.max_body_bytes,

@@ -97,7 +97,7 @@ pub(crate) fn join(origin: &str, diagnostics: &[Diagnostic]) -> String {
 }
 
 /// The message with its first letter in lower case, unless it starts an acronym (`JSON`).
-pub(crate) fn lowercase_first(s: &str) -> String {
+pub fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
     match (chars.next(), chars.clone().next()) {
         (Some(first), Some(second))

@@ -85,6 +85,7 @@ pub fn router(
     let v1 = Router::new()
         .route("/v1/select", post(select))
         .route("/v1/bundle", get(bundle_status))
+        .route("/v1/decisions", get(recent_decisions))
         .route("/v1/decisions/{id}", get(decision_by_id))
         .route("/v1/schemas/{kind}", get(schema))
         .layer(middleware::from_fn_with_state(state.clone(), authorize));
@@ -101,6 +102,7 @@ pub fn router(
             )
         })
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -112,6 +114,47 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         Json(json!({"error": code, "message": message.into()})),
     )
         .into_response()
+}
+
+/// Every error answer is a JSON body of the documented shape (`{"error", "message"}`): axum's
+/// own rejections — a bad query string, a body over the limit or badly chunked — are plain
+/// text, and the router's 405 is empty. Their headers (`Allow`, `Retry-After`, …) are kept.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_lowercase()
+    } else {
+        arbiter_engine::diagnostic::lowercase_first(&text)
+    };
+    let mut r = error(status, code, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            r.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    r
 }
 
 fn retry_later(message: &str) -> Response {
@@ -381,17 +424,10 @@ fn humantime_rfc3339(t: std::time::SystemTime) -> String {
 
 async fn decision_by_id(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     let Some(trail) = state.trail.clone() else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "no_log",
-            "this service keeps no decision log (start it with --log)",
-        );
+        return no_log();
     };
-    let found = tokio::task::spawn_blocking(move || {
-        arbiter_audit::log::read_records(trail.log.path())
-            .map(|rs| rs.into_iter().find(|r| r.decision_id() == id))
-    })
-    .await;
+    // One line read at its indexed place, checked against its own hash.
+    let found = tokio::task::spawn_blocking(move || trail.log.lookup(&id)).await;
     match found {
         Ok(Ok(Some(record))) => Json(record).into_response(),
         Ok(Ok(None)) => error(
@@ -399,12 +435,84 @@ async fn decision_by_id(State(state): State<Arc<AppState>>, Path(id): Path<Strin
             "not_found",
             "no decision with this id in the log",
         ),
-        _ => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the decision log could not be read",
-        ),
+        Ok(Err(e)) => log_unreadable(&e),
+        Err(_) => log_unreadable(&"the lookup failed"),
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecentQuery {
+    limit: Option<usize>,
+    before: Option<u64>,
+}
+
+/// The most decisions a page lists.
+const MAX_PAGE: usize = 100;
+
+/// The latest logged decisions, newest first, a page at a time: a summary of each (for the
+/// web page's list; the whole record is at `/v1/decisions/{id}`).
+async fn recent_decisions(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<RecentQuery>,
+) -> Response {
+    let Some(trail) = state.trail.clone() else {
+        return no_log();
+    };
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("limit must be 1 to {MAX_PAGE}, got {limit}"),
+        );
+    }
+    let page = tokio::task::spawn_blocking(move || trail.log.recent(limit, q.before)).await;
+    match page {
+        Ok(Ok((records, next))) => Json(json!({
+            "decisions": records.iter().map(summary).collect::<Vec<_>>(),
+            "next_before": next,
+        }))
+        .into_response(),
+        Ok(Err(e)) => log_unreadable(&e),
+        Err(_) => log_unreadable(&"the listing failed"),
+    }
+}
+
+/// What the list shows of a record.
+fn summary(r: &arbiter_audit::Record) -> serde_json::Value {
+    let d = &r.decision;
+    json!({
+        "seq": r.seq,
+        "hash": r.hash,
+        "decision_id": d["decision_id"],
+        "created_at": d["created_at"],
+        "task": d["task"]["name"],
+        "outcome": d["outcome"],
+        "chosen": d["chosen"],
+        "bundle": {
+            "name": d["bundle"]["name"],
+            "version": d["bundle"]["version"],
+            "hash": d["bundle"]["hash"],
+        },
+    })
+}
+
+fn no_log() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "no_log",
+        "this service keeps no decision log (start it with --log)",
+    )
+}
+
+fn log_unreadable(e: &dyn std::fmt::Display) -> Response {
+    tracing::error!("decision log: {e}");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the decision log could not be read",
+    )
 }
 
 async fn schema(Path(kind): Path<String>) -> Response {

@@ -376,7 +376,7 @@ async fn the_openapi_description_matches_the_router() {
         .to_string();
 
     let paths = spec["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 7);
+    assert_eq!(paths.len(), 8);
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             let uri = path.replace("{id}", &id).replace("{kind}", "task");
@@ -529,5 +529,151 @@ async fn a_decision_past_its_deadline_stops_and_frees_its_slot() {
             body.contains("did not finish within the deadline"),
             "{attempt} request: the slot should be free again, got: {body}"
         );
+    }
+}
+
+/// The latest decisions, newest first, a page at a time, each found again by id; records that
+/// were in the log before the service opened it are listed too (the index reads the log once),
+/// and a bad query is a JSON 400.
+#[tokio::test]
+async fn logged_decisions_are_listed_newest_first_a_page_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.log");
+    let store = loaded_store();
+    // Two decisions logged before the service starts.
+    {
+        let trail = AuditTrail::open(&path, Sync::Always).unwrap();
+        let bundle = store.snapshot().unwrap();
+        for name in ["legal-classification.yaml", "chinese-sentiment-cpu.yaml"] {
+            let task =
+                arbiter_engine::load::load_task(&repo().join("examples/tasks").join(name)).unwrap();
+            let d = arbiter_engine::decide(&bundle, task).unwrap();
+            trail.record(&bundle, &d).unwrap();
+        }
+    }
+    let trail = AuditTrail::open(&path, Sync::Always).unwrap();
+    let app = app(store, Some(trail), ServiceConfig::default());
+    // Three more through the service.
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (status, _, body) = send(
+            &app,
+            post(
+                "/v1/select",
+                "application/yaml",
+                example("legal-classification.yaml"),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+        ids.push(d["decision_id"].as_str().unwrap().to_string());
+    }
+    let page = |uri: &str| {
+        let app = app.clone();
+        let uri = uri.to_string();
+        async move {
+            let (status, _, body) = send(&app, get(&uri)).await;
+            assert_eq!(status, StatusCode::OK, "{uri}: {body}");
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        }
+    };
+    let first = page("/v1/decisions?limit=2").await;
+    let seqs = |p: &serde_json::Value| -> Vec<u64> {
+        p["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["seq"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(seqs(&first), [5, 4]);
+    assert_eq!(first["decisions"][0]["decision_id"], ids[2].as_str());
+    assert_eq!(first["next_before"], 4);
+    let second = page("/v1/decisions?limit=2&before=4").await;
+    assert_eq!(seqs(&second), [3, 2]);
+    let last = page("/v1/decisions?limit=2&before=2").await;
+    assert_eq!(seqs(&last), [1]);
+    assert_eq!(last["next_before"], serde_json::Value::Null);
+    assert_eq!(
+        last["decisions"][0]["task"],
+        "Court-decision topic classification"
+    );
+    // Each is found by id, whole.
+    for d in [&first, &second, &last]
+        .iter()
+        .flat_map(|p| p["decisions"].as_array().unwrap())
+    {
+        let id = d["decision_id"].as_str().unwrap();
+        let (status, _, body) = send(&app, get(&format!("/v1/decisions/{id}"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let record: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(record["seq"], d["seq"]);
+        assert_eq!(record["hash"], d["hash"]);
+    }
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "before=-1",
+        "color=red",
+    ] {
+        let (status, headers, body) = send(&app, get(&format!("/v1/decisions?{bad}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{bad}");
+        assert!(body.contains("\"error\""), "{bad}: {body}");
+    }
+}
+
+/// Every error answer is JSON of the documented shape, including those axum makes itself: a
+/// bad query string, a body over the limit, a method a route does not take (they were plain
+/// text, or empty).
+#[tokio::test]
+async fn errors_axum_makes_itself_are_json_too() {
+    let config = ServiceConfig {
+        max_body_bytes: 1000,
+        ..ServiceConfig::default()
+    };
+    let app = app(loaded_store(), None, config);
+    let task = example("legal-classification.yaml");
+    let cases: Vec<(Request<Body>, StatusCode)> = vec![
+        (
+            post("/v1/select?top=-1", "application/yaml", task.clone()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post("/v1/select?top=abc", "application/yaml", task.clone()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post("/v1/select?top=1&top=2", "application/yaml", task.clone()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post("/v1/select", "application/yaml", "x".repeat(5000)),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            Request::delete("/v1/select").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            post("/v1/bundle", "application/json", "{}"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+    ];
+    for (req, expected) in cases {
+        let what = format!("{} {}", req.method(), req.uri());
+        let (status, headers, body) = send(&app, req).await;
+        assert_eq!(status, expected, "{what}: {body}");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{what}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            v["error"].is_string() && v["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}: {body}"
+        );
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(headers.contains_key(header::ALLOW), "{what}: Allow is kept");
+        }
     }
 }

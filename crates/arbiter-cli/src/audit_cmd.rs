@@ -261,7 +261,7 @@ fn show_html(
             audit: Some(html::AuditFacts {
                 seq: found.record.seq,
                 record_hash: found.record.hash.clone(),
-                chain_verified: found.chain_verified(),
+                chain_verified: Some(found.chain_verified()),
                 chain_detail: chain_detail(found),
             }),
             ..html::HtmlOptions::default()

@@ -454,8 +454,9 @@ fn a_logged_decision_shows_its_place_in_the_chain() {
     let bundle = bundle();
     let d = &examples(&bundle)[0].decision;
     for (verified, says) in [
-        (true, "verified up to this record"),
-        (false, "NOT verified up to this record"),
+        (Some(true), "verified up to this record"),
+        (Some(false), "NOT verified up to this record"),
+        (None, "not checked here"),
     ] {
         let options = HtmlOptions {
             audit: Some(AuditFacts {

@@ -61,8 +61,9 @@ pub struct AuditFacts {
     pub seq: u64,
     /// The record's hash.
     pub record_hash: String,
-    /// Whether every record of the log from the first up to this one verified.
-    pub chain_verified: bool,
+    /// Whether every record of the log from the first up to this one verified; `None` when the
+    /// chain was not checked (the service reads one record and checks only its own hash).
+    pub chain_verified: Option<bool>,
     /// What the verification found, in a sentence.
     pub chain_detail: String,
 }
@@ -161,13 +162,14 @@ pub const STYLE: &str = r#"
   font-size: .85rem; }
 .arbiter-report pre { background: #f4f4f4; padding: .5rem .7rem; white-space: pre-wrap;
   overflow-wrap: anywhere; }
-.arbiter-report table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .85rem; }
+.arbiter-report table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .8rem; }
 .arbiter-report caption { text-align: left; font-weight: 600; padding: .2rem 0; }
-.arbiter-report th, .arbiter-report td { border-bottom: 1px solid #ddd; padding: .2rem .45rem;
+.arbiter-report th, .arbiter-report td { border-bottom: 1px solid #ddd; padding: .2rem .35rem;
   text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-.arbiter-report thead th { border-bottom: 2px solid #888; }
+.arbiter-report thead th { border-bottom: 2px solid #888; overflow-wrap: normal; }
+.arbiter-report tbody th { min-width: 8rem; }
 .arbiter-report td.num, .arbiter-report th.num { text-align: right; font-variant-numeric: tabular-nums;
-  white-space: nowrap; }
+  overflow-wrap: normal; }
 .arbiter-report dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; }
 .arbiter-report dl.facts dt { font-weight: 600; }
 .arbiter-report dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -180,6 +182,7 @@ pub const STYLE: &str = r#"
 .arbiter-report ul.legend svg { vertical-align: middle; margin-right: .3rem; }
 .arbiter-report .verified { color: #117733; font-weight: 600; }
 .arbiter-report .broken { color: #882255; font-weight: 600; }
+.arbiter-report .unchecked { color: #444; font-weight: 600; }
 @media print {
   .arbiter-report { max-width: none; font-size: 9.5pt; }
   .arbiter-report figure, .arbiter-report tr, .arbiter-report dl.facts, .arbiter-report pre

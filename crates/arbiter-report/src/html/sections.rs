@@ -82,10 +82,10 @@ pub(super) fn header(s: &mut String, report: &Report<'_>, options: &HtmlOptions)
             "Record hash",
             &format!("<code>{}</code>", escape(&a.record_hash)),
         );
-        let (class, verdict) = if a.chain_verified {
-            ("verified", "verified up to this record")
-        } else {
-            ("broken", "NOT verified up to this record")
+        let (class, verdict) = match a.chain_verified {
+            Some(true) => ("verified", "verified up to this record"),
+            Some(false) => ("broken", "NOT verified up to this record"),
+            None => ("unchecked", "not checked here"),
         };
         fact(
             "Hash chain",

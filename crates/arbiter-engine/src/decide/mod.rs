@@ -222,7 +222,10 @@ fn evaluate_until(
         .collect()
 }
 
-fn effective_weights(bundle: &Bundle, task: &Task) -> Result<Vec<f64>, DecideError> {
+/// Each criterion's weight for this task, in bundle order: the task's own where it sets one and
+/// the bundle allows it, else the bundle's. Refuses weights the bundle does not allow, or of a
+/// criterion it does not have — what a decision would refuse, checked without deciding.
+pub fn effective_weights(bundle: &Bundle, task: &Task) -> Result<Vec<f64>, DecideError> {
     if !task.weights.is_empty() && !bundle.manifest.allow_task_weights {
         return Err(DecideError::TaskWeightsNotAllowed {
             bundle: bundle.manifest.name.clone(),

@@ -1,24 +1,29 @@
 //! The HTTP decision service: an axum router over the bundle store.
 //!
 //! - `POST /v1/select` (JSON, or YAML by Content-Type) → the decision, byte-identical to
-//!   `arbiter select --format json` apart from `decision_id` and `created_at`.
-//! - `GET /v1/bundle`, `GET /v1/decisions/{id}`, `GET /v1/schemas/{kind}`.
+//!   `arbiter select --format json` apart from `decision_id` and `created_at`; with
+//!   `?format=html`, its report as an HTML fragment (`arbiter_report::html::body`).
+//! - `POST /v1/check` → the task's problems, every one located, without deciding.
+//! - `GET /v1/bundle`, `GET /v1/decisions` (newest first), `GET /v1/decisions/{id}` (the
+//!   record) and `/v1/decisions/{id}/report` (its report), `GET /v1/schemas/{kind}`.
 //! - `GET /healthz` (alive), `GET /readyz` (a bundle is active), `GET /metrics` (Prometheus).
+//! - `GET /` and `GET /ui/{asset}`: the web page (`ui`), open like health and metrics.
 //!
 //! Bad input is a 4xx with every error located; no response carries a stack trace. Evaluation
 //! runs off the async workers (`spawn_blocking`), at most `max_concurrency` at once; a request
 //! that cannot start within its deadline, or does not finish within it, gets 503 with
-//! `Retry-After`. An optional bearer token guards `/v1/*` (compared in constant time); health
-//! and metrics stay open. Every response carries an `x-request-id`.
+//! `Retry-After`. An optional bearer token guards `/v1/*` (compared in constant time); health,
+//! metrics and the page's files stay open. Every response carries an `x-request-id` and the
+//! security headers of `ui::security_headers`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arbiter_audit::AuditTrail;
-use arbiter_engine::decide::{DecideError, Outcome};
+use arbiter_engine::decide::{self, DecideError, Outcome};
 use arbiter_engine::load::{self, LoadError, Syntax};
 use arbiter_engine::store::BundleStore;
-use arbiter_engine::{Cancel, Decision, Diagnostic, SchemaKind, decide_until};
+use arbiter_engine::{Bundle, Cancel, Decision, Diagnostic, SchemaKind, Task, decide_until};
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -28,7 +33,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::metrics::Metrics;
 
@@ -84,9 +89,11 @@ pub fn router(
     });
     let v1 = Router::new()
         .route("/v1/select", post(select))
+        .route("/v1/check", post(check))
         .route("/v1/bundle", get(bundle_status))
         .route("/v1/decisions", get(recent_decisions))
         .route("/v1/decisions/{id}", get(decision_by_id))
+        .route("/v1/decisions/{id}/report", get(decision_report))
         .route("/v1/schemas/{kind}", get(schema))
         .layer(middleware::from_fn_with_state(state.clone(), authorize));
     Router::new()
@@ -94,15 +101,12 @@ pub fn router(
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
-        .fallback(|| async {
-            error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such endpoint; see schemas/openapi.json",
-            )
-        })
+        .route("/", get(crate::ui::index))
+        .route("/ui/{asset}", get(crate::ui::file))
+        .fallback(|| async { not_found("no such endpoint; see schemas/openapi.json") })
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(crate::ui::security_headers))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
@@ -155,6 +159,11 @@ async fn json_errors(req: Request, next: Next) -> Response {
         }
     }
     r
+}
+
+/// A 404 of the documented shape.
+pub(crate) fn not_found(message: &str) -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", message)
 }
 
 fn retry_later(message: &str) -> Response {
@@ -227,7 +236,16 @@ enum Job {
     /// Stopped at the deadline (the answer was 503 already).
     Cancelled,
     NotRecorded(String),
-    Decided(Box<Decision>),
+    /// The decision, and what its report needs when one was asked for.
+    Decided(Box<Decision>, Option<ToReport>),
+}
+
+/// What the report of a decision just made needs: the slot the decision held (the report's
+/// counterfactuals are decisions too), the bundle that decided, and the task as submitted.
+struct ToReport {
+    permit: OwnedSemaphorePermit,
+    bundle: Arc<Bundle>,
+    submitted: Bytes,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,6 +253,39 @@ struct SelectQuery {
     top: Option<usize>,
     #[serde(default)]
     explain: bool,
+    #[serde(default)]
+    format: Format,
+}
+
+/// What `POST /v1/select` answers.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Format {
+    /// The decision (or, with `explain`, the decision and its explanation).
+    #[default]
+    Json,
+    /// The decision's report, an HTML fragment.
+    Html,
+}
+
+/// A slot of the concurrency limit, waited for until `deadline`.
+async fn slot(state: &AppState, deadline: Instant) -> Option<OwnedSemaphorePermit> {
+    tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned())
+        .await
+        .ok()?
+        .ok()
+}
+
+/// A request body read as a task through every gate (syntax, schema, semantic checks).
+fn parse_task(body: &[u8], syntax: Syntax) -> Result<Task, Vec<Diagnostic>> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err(vec![Diagnostic::new("", "the body is not UTF-8 text")]);
+    };
+    match load::task_from_str(text, syntax, "<request>") {
+        Ok(t) => Ok(t),
+        Err(e @ LoadError::Io { .. }) => Err(vec![Diagnostic::new("", e.to_string())]),
+        Err(e) => Err(e.diagnostics()),
+    }
 }
 
 /// The decision as `arbiter select --format json` prints it.
@@ -287,14 +338,10 @@ async fn select(
     // moves into the job, so a request that timed out still holds its slot until the work
     // really stops.
     let deadline = started + state.config.deadline;
-    let permit =
-        match tokio::time::timeout_at(deadline.into(), state.slots.clone().acquire_owned()).await {
-            Ok(Ok(p)) => p,
-            _ => {
-                state.metrics.decision("overloaded", started.elapsed());
-                return retry_later("too many decisions in progress; retry shortly");
-            }
-        };
+    let Some(permit) = slot(&state, deadline).await else {
+        state.metrics.decision("overloaded", started.elapsed());
+        return retry_later("too many decisions in progress; retry shortly");
+    };
     let Some(bundle) = state.store.snapshot() else {
         return retry_later("no bundle is active yet");
     };
@@ -305,17 +352,12 @@ async fn select(
     // instead of holding its slot and a core until its scripts end.
     let cancel = Cancel::new();
     let worker_cancel = cancel.clone();
+    let html = q.format == Format::Html;
     let job = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        let Ok(text) = std::str::from_utf8(&body) else {
-            return Job::Invalid(vec![Diagnostic::new("", "the body is not UTF-8 text")]);
-        };
-        let task = match load::task_from_str(text, syntax, "<request>") {
+        let permit = permit;
+        let task = match parse_task(&body, syntax) {
             Ok(t) => t,
-            Err(e @ LoadError::Io { .. }) => {
-                return Job::Invalid(vec![Diagnostic::new("", e.to_string())]);
-            }
-            Err(e) => return Job::Invalid(e.diagnostics()),
+            Err(diagnostics) => return Job::Invalid(diagnostics),
         };
         let d = match decide_until(&bundle, task, &worker_cancel) {
             Ok(d) => d,
@@ -327,9 +369,18 @@ async fn select(
         {
             return Job::NotRecorded(e.to_string());
         }
-        Job::Decided(Box::new(d))
+        let report = if html {
+            Some(ToReport {
+                permit,
+                bundle,
+                submitted: body,
+            })
+        } else {
+            None
+        };
+        Job::Decided(Box::new(d), report)
     });
-    let mut d = match tokio::time::timeout_at(deadline.into(), job).await {
+    let (mut d, report) = match tokio::time::timeout_at(deadline.into(), job).await {
         Err(_) | Ok(Ok(Job::Cancelled)) => {
             cancel.cancel();
             state.metrics.decision("timeout", started.elapsed());
@@ -357,7 +408,7 @@ async fn select(
                 "the decision could not be recorded in the decision log",
             );
         }
-        Ok(Ok(Job::Decided(d))) => *d,
+        Ok(Ok(Job::Decided(d, report))) => (*d, report),
     };
     for err in &d.errors {
         state.metrics.script_error(&err.criterion);
@@ -365,6 +416,29 @@ async fn select(
     state
         .metrics
         .decision(d.outcome.as_str(), started.elapsed());
+    if let Some(r) = report {
+        // The deadline bounds the decision, which is made and logged by now; its report follows
+        // in the same slot: up to 60 decisions more (the counterfactuals), each within the
+        // bundle's limits. It states the outcome, a failed one included.
+        let id = d.decision_id.clone();
+        let top = q.top;
+        let made = tokio::task::spawn_blocking(move || {
+            let _permit = r.permit;
+            crate::ui::decided(&r.bundle, &d, &String::from_utf8_lossy(&r.submitted), top)
+        })
+        .await;
+        return match made {
+            Ok(report) => html_fragment(report, &[("x-decision-id", &id)]),
+            Err(join) => {
+                tracing::error!("report worker failed: {join}");
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("decision {id} was made, but its report could not be"),
+                )
+            }
+        };
+    }
     if let Some(n) = q.top {
         d.ranking.truncate(n);
     }
@@ -382,6 +456,64 @@ async fn select(
         decision_json(&d)
     };
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// An HTML fragment (a report), with extra headers.
+fn html_fragment(body: String, headers: &[(&'static str, &str)]) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    for (name, value) in headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            r.headers_mut().insert(*name, v);
+        }
+    }
+    r
+}
+
+/// The problems of a task, every one located, as `POST /v1/select` would refuse it — checked
+/// against the active bundle too (per-task weights), when one is active — without deciding.
+fn problems(body: &[u8], syntax: Syntax, bundle: Option<&Bundle>) -> Vec<Diagnostic> {
+    match parse_task(body, syntax) {
+        Err(diagnostics) => diagnostics,
+        Ok(task) => match bundle.map(|b| decide::effective_weights(b, &task.normalised())) {
+            Some(Err(e)) => vec![Diagnostic::new(e.pointer(), e.to_string())],
+            _ => Vec::new(),
+        },
+    }
+}
+
+/// `POST /v1/check`: the task's problems, for the page's editor as the user types. Parsing a
+/// large body costs CPU as a decision does, so it takes a slot of the same limit.
+async fn check(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let syntax = match syntax_of(&headers) {
+        Ok(s) => s,
+        Err(message) => {
+            return error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                message,
+            );
+        }
+    };
+    let deadline = Instant::now() + state.config.deadline;
+    let Some(permit) = slot(&state, deadline).await else {
+        return retry_later("too many requests in progress; retry shortly");
+    };
+    let bundle = state.store.snapshot();
+    let job = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        problems(&body, syntax, bundle.as_deref())
+    });
+    match tokio::time::timeout_at(deadline.into(), job).await {
+        Ok(Ok(errors)) => {
+            Json(json!({"valid": errors.is_empty(), "errors": errors})).into_response()
+        }
+        Ok(Err(_)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the task could not be checked",
+        ),
+        Err(_) => retry_later("the check did not finish within the deadline"),
+    }
 }
 
 async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
@@ -437,6 +569,53 @@ async fn decision_by_id(State(state): State<Arc<AppState>>, Path(id): Path<Strin
         ),
         Ok(Err(e)) => log_unreadable(&e),
         Err(_) => log_unreadable(&"the lookup failed"),
+    }
+}
+
+/// What the blocking part of a logged decision's report produced.
+enum Logged {
+    NotFound,
+    Unreadable(String),
+    Unparsable(String),
+    Report(String, crate::ui::PricedBy),
+}
+
+/// `GET /v1/decisions/{id}/report`: a logged decision's report, an HTML fragment (`ui::logged`).
+/// Pricing it loads a bundle and its counterfactuals are decisions, so it takes a slot (waited
+/// for until the deadline); the work itself is bounded by the bundle's limits, as a report's
+/// after a decision.
+async fn decision_report(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let Some(trail) = state.trail.clone() else {
+        return no_log();
+    };
+    let deadline = Instant::now() + state.config.deadline;
+    let Some(permit) = slot(&state, deadline).await else {
+        return retry_later("too many requests in progress; retry shortly");
+    };
+    let active = state.store.snapshot();
+    let job = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        match trail.log.lookup(&id) {
+            Ok(None) => Logged::NotFound,
+            Err(e) => Logged::Unreadable(e.to_string()),
+            Ok(Some(record)) => match crate::ui::logged(&record, active, &trail.archive) {
+                Ok((body, by)) => Logged::Report(body, by),
+                Err(message) => Logged::Unparsable(message),
+            },
+        }
+    });
+    match job.await {
+        Ok(Logged::Report(body, by)) => {
+            html_fragment(body, &[("x-arbiter-priced-by", by.as_str())])
+        }
+        Ok(Logged::NotFound) => not_found("no decision with this id in the log"),
+        Ok(Logged::Unparsable(message)) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unparsable_record",
+            message,
+        ),
+        Ok(Logged::Unreadable(message)) => log_unreadable(&message),
+        Err(_) => log_unreadable(&"the report failed"),
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod http;
 pub mod metrics;
 pub mod serve;
+pub mod ui;
 pub mod watch;
 
 pub use http::{ServiceConfig, router};

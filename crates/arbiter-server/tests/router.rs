@@ -376,10 +376,13 @@ async fn the_openapi_description_matches_the_router() {
         .to_string();
 
     let paths = spec["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 8);
+    assert_eq!(paths.len(), 12);
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
-            let uri = path.replace("{id}", &id).replace("{kind}", "task");
+            let uri = path
+                .replace("{id}", &id)
+                .replace("{kind}", "task")
+                .replace("{asset}", "app.js");
             let req = match method.as_str() {
                 "get" => get(&uri),
                 "post" => post(
@@ -676,4 +679,337 @@ async fn errors_axum_makes_itself_are_json_too() {
             assert!(headers.contains_key(header::ALLOW), "{what}: Allow is kept");
         }
     }
+}
+
+fn authorized(uri: &str, token: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The page and its three files are served without a token (they hold no data) while `/v1/*`
+/// still needs it; every response, the page's and the API's alike, carries the
+/// Content-Security-Policy, `nosniff` and no referrer; the page refers to nothing but its own
+/// files, and has no inline script or style for the policy to block.
+#[tokio::test]
+async fn the_page_is_served_with_a_strict_policy_and_without_a_token() {
+    let config = ServiceConfig {
+        token: Some("s3cret".into()),
+        ..ServiceConfig::default()
+    };
+    let app = app(loaded_store(), None, config);
+    let (status, headers, page) = send(&app, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert_eq!(policy, arbiter_server::ui::CONTENT_SECURITY_POLICY);
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert!(!policy.contains("unsafe"), "{policy}");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+
+    // What the page refers to: its own files, and a data: icon (no favicon request).
+    let mut refs = Vec::new();
+    for attr in ["src=\"", "href=\""] {
+        for (at, _) in page.match_indices(attr) {
+            let rest = &page[at + attr.len()..];
+            refs.push(rest[..rest.find('"').unwrap()].to_string());
+        }
+    }
+    refs.sort();
+    assert_eq!(
+        refs,
+        ["/ui/app.css", "/ui/app.js", "/ui/report.css", "data:,"]
+    );
+    assert!(!page.contains("<style") && !page.contains("style="));
+    assert_eq!(page.matches("<script").count(), 1, "one script, by src");
+    assert!(!page.contains("http://") && !page.contains("https://"));
+
+    for (file, content_type) in [
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("app.css", "text/css; charset=utf-8"),
+        ("report.css", "text/css; charset=utf-8"),
+    ] {
+        let (status, headers, body) = send(&app, get(&format!("/ui/{file}"))).await;
+        assert_eq!(status, StatusCode::OK, "{file}");
+        assert_eq!(headers[header::CONTENT_TYPE], content_type, "{file}");
+        assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+        assert!(
+            !body.contains("http://") && !body.contains("https://"),
+            "{file}"
+        );
+        if file == "report.css" {
+            assert_eq!(body, arbiter_report::html::STYLE);
+        }
+        if file == "app.js" {
+            // No code from strings, which the policy would block anyway.
+            for banned in ["eval(", "new Function", "innerHTML", "document.write"] {
+                assert!(!body.contains(banned), "{banned} in app.js");
+            }
+        }
+    }
+    let (status, headers, body) = send(&app, get("/ui/secret.txt")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{body}");
+
+    // The API still needs the token, and answers with the same headers.
+    let (status, headers, _) = send(&app, get("/v1/bundle")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/v1/check",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(&app, authorized("/v1/bundle", "s3cret")).await.0,
+        StatusCode::OK
+    );
+}
+
+/// `POST /v1/check` lists what `POST /v1/select` would refuse, each problem at its line, and
+/// decides nothing.
+#[tokio::test]
+async fn check_lists_every_problem_at_its_line_without_deciding() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = AuditTrail::open(&dir.path().join("d.log"), Sync::Always).unwrap();
+    let app = app(loaded_store(), Some(trail), ServiceConfig::default());
+    let invalid =
+        std::fs::read_to_string(repo().join("tests/cases/invalid/four-errors-at-once.yaml"))
+            .unwrap();
+    let (status, _, body) =
+        send(&app, post("/v1/check", "application/yaml", invalid.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["valid"], false);
+    let found: Vec<(String, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("/task".to_string(), 11),
+            ("/languages".to_string(), 12),
+            ("/data/labeled_examples".to_string(), 14),
+            (String::new(), 15)
+        ]
+    );
+    // The same problems as the 400 of /v1/select.
+    let (status, _, refused) = send(&app, post("/v1/select", "application/yaml", invalid)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let refused: serde_json::Value = serde_json::from_str(&refused).unwrap();
+    assert_eq!(refused["errors"], v["errors"]);
+
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/v1/check",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v, serde_json::json!({"valid": true, "errors": []}));
+
+    // A syntax error, located; weights the bundle does not have, as a decision would say.
+    let (_, _, body) = send(
+        &app,
+        post("/v1/check", "application/yaml", "name: x\ntask: [ner\n"),
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{body}");
+    assert!(v["errors"][0]["line"].as_u64().is_some(), "{body}");
+    let weights = "{\"name\":\"t\",\"task\":\"ner\",\"languages\":[\"en\"],\"data\":{\"labeled_examples\":5},\"weights\":{\"colour\":1}}";
+    let (_, _, body) = send(&app, post("/v1/check", "application/json", weights)).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["errors"][0]["path"], "/weights", "{body}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour")
+    );
+    let (status, _, _) = send(&app, post("/v1/check", "text/plain", "name: x")).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Nothing was decided or logged by the checks.
+    let (_, _, metrics) = send(&app, get("/metrics")).await;
+    assert!(
+        metrics.contains("arbiter_decisions_total{outcome=\"invalid\"} 1"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("outcome=\"chosen\"} 1"), "{metrics}");
+    let (_, _, list) = send(&app, get("/v1/decisions")).await;
+    assert!(list.contains("\"decisions\":[]"), "{list}");
+}
+
+/// The text of every element's content in an HTML fragment, tags dropped (enough to look for a
+/// model id or a heading).
+fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `?format=html` answers the report `arbiter select --format html` holds, as a fragment
+/// ready to insert: the chosen model, the charts, no script and no inline style (which the
+/// page's policy would block).
+#[tokio::test]
+async fn select_as_html_answers_the_report_fragment() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
+    let task = example("legal-classification.yaml");
+    let (_, _, json) = send(&app, post("/v1/select", "application/yaml", task.clone())).await;
+    let chosen = serde_json::from_str::<serde_json::Value>(&json).unwrap()["chosen"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, headers, body) = send(
+        &app,
+        post("/v1/select?format=html&top=5", "application/yaml", task),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert!(headers.contains_key("x-decision-id"));
+    assert!(
+        body.starts_with("<article class=\"arbiter-report\" id=\"decided\">"),
+        "{}",
+        &body[..200]
+    );
+    assert!(
+        text_of(&body).contains(&format!("{chosen} was chosen")),
+        "{chosen}"
+    );
+    for chart in ["decided-scores", "decided-cost", "decided-weights"] {
+        assert!(body.contains(&format!("id=\"{chart}\"")), "{chart}");
+    }
+    assert!(
+        body.contains("data-contribution="),
+        "the bar chart has bars"
+    );
+    for banned in ["<script", " style=", "<style", "http://", "https://"] {
+        assert!(!body.contains(banned), "{banned} in the fragment");
+    }
+    // An invalid task is still a JSON 400 listing its problems; a bad format a JSON 400.
+    let (status, headers, _) = send(
+        &app,
+        post("/v1/select?format=html", "application/yaml", "name: x"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    let (status, headers, _) = send(
+        &app,
+        post(
+            "/v1/select?format=pdf",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+}
+
+/// A logged decision's report names its record and says which bundle priced it: the active
+/// one when it decided, else the archive's copy, else none (and then it has no cost chart).
+#[tokio::test]
+async fn a_logged_decision_has_its_report_priced_by_the_bundle_that_decided() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.log");
+    let trail = AuditTrail::open(&path, Sync::Always).unwrap();
+    let app = app(loaded_store(), Some(trail), ServiceConfig::default());
+    let (_, _, body) = send(
+        &app,
+        post(
+            "/v1/select",
+            "application/yaml",
+            example("legal-classification.yaml"),
+        ),
+    )
+    .await;
+    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = d["decision_id"].as_str().unwrap().to_string();
+    let report = |app: Router| {
+        let uri = format!("/v1/decisions/{id}/report");
+        async move { send(&app, get(&uri)).await }
+    };
+    let (status, headers, body) = report(app.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    assert_eq!(headers["x-arbiter-priced-by"], "active");
+    assert!(body.starts_with("<article class=\"arbiter-report\" id=\"logged-1\">"));
+    let text = text_of(&body);
+    assert!(
+        text.contains(&format!("{} was chosen", d["chosen"].as_str().unwrap())),
+        "{text}"
+    );
+    assert!(text.contains("Log record1"), "{text}");
+    assert!(text.contains("not checked here"), "{text}");
+    assert!(body.contains("id=\"logged-1-cost"), "a cost chart");
+    assert_eq!(
+        send(&app, get("/v1/decisions/nope/report")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    drop(app);
+
+    // Another bundle active: the archive's copy prices it.
+    let tiny = Arc::new(BundleStore::new(repo().join("tests/bundles/tiny"), None));
+    tiny.reload();
+    let reopened = || AuditTrail::open(&path, Sync::Always).unwrap();
+    let other = self::app(tiny.clone(), Some(reopened()), ServiceConfig::default());
+    let (status, headers, body) = report(other.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["x-arbiter-priced-by"], "archive");
+    assert!(body.contains("id=\"logged-1-cost"), "a cost chart");
+    drop(other);
+
+    // Neither: no cost chart, and the report says why.
+    std::fs::remove_dir_all(arbiter_audit::archive_for_log(&path).dir()).unwrap();
+    let bare = self::app(tiny, Some(reopened()), ServiceConfig::default());
+    let (status, headers, body) = report(bare).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(headers["x-arbiter-priced-by"], "none");
+    assert!(!body.contains("id=\"logged-1-cost"));
+    assert!(body.contains("Not drawn"), "the report says why");
+
+    let no_log = self::app(loaded_store(), None, ServiceConfig::default());
+    let (status, _, body) = send(&no_log, get(&format!("/v1/decisions/{id}/report"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("no decision log"), "{body}");
 }

@@ -316,6 +316,15 @@ fn syntax_of(headers: &HeaderMap) -> Result<Syntax, String> {
     }
 }
 
+/// The 415 of a Content-Type [`syntax_of`] refused.
+fn unsupported(message: String) -> Response {
+    error(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        message,
+    )
+}
+
 async fn select(
     State(state): State<Arc<AppState>>,
     Query(q): Query<SelectQuery>,
@@ -325,13 +334,7 @@ async fn select(
     let started = Instant::now();
     let syntax = match syntax_of(&headers) {
         Ok(s) => s,
-        Err(message) => {
-            return error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                message,
-            );
-        }
+        Err(message) => return unsupported(message),
     };
     // Parsing, validation and evaluation all run off the async workers and inside the
     // concurrency limit: a large task with thousands of mistakes costs CPU too. The permit
@@ -486,13 +489,7 @@ fn problems(body: &[u8], syntax: Syntax, bundle: Option<&Bundle>) -> Vec<Diagnos
 async fn check(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let syntax = match syntax_of(&headers) {
         Ok(s) => s,
-        Err(message) => {
-            return error(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                message,
-            );
-        }
+        Err(message) => return unsupported(message),
     };
     let deadline = Instant::now() + state.config.deadline;
     let Some(permit) = slot(&state, deadline).await else {

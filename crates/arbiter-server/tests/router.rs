@@ -56,6 +56,14 @@ fn example(name: &str) -> String {
     std::fs::read_to_string(repo().join("examples/tasks").join(name)).unwrap()
 }
 
+/// The decision on `examples/tasks/legal-classification.yaml`, through `POST /v1/select`.
+async fn decide_legal(app: &Router) -> serde_json::Value {
+    let task = example("legal-classification.yaml");
+    let (status, _, body) = send(app, post("/v1/select", "application/yaml", task)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
 #[tokio::test]
 async fn select_answers_a_json_or_yaml_task_with_the_decision() {
     let app = app(loaded_store(), None, ServiceConfig::default());
@@ -224,9 +232,24 @@ async fn the_bearer_token_guards_v1_but_not_health() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&app, right).await.0, StatusCode::OK);
-    for open in ["/healthz", "/readyz", "/metrics"] {
+    // Health, metrics and the web page's files (which hold no data) need no token.
+    for open in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+        "/ui/app.js",
+        "/ui/app.css",
+        "/ui/report.css",
+    ] {
         assert_eq!(send(&app, get(open)).await.0, StatusCode::OK, "{open}");
     }
+    let check = post(
+        "/v1/check",
+        "application/yaml",
+        example("legal-classification.yaml"),
+    );
+    assert_eq!(send(&app, check).await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -242,16 +265,7 @@ async fn schemas_and_logged_decisions_are_served() {
         StatusCode::NOT_FOUND
     );
 
-    let (_, _, body) = send(
-        &app,
-        post(
-            "/v1/select",
-            "application/yaml",
-            example("legal-classification.yaml"),
-        ),
-    )
-    .await;
-    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["decision_id"]
+    let id = decide_legal(&app).await["decision_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -361,16 +375,7 @@ async fn the_openapi_description_matches_the_router() {
     let dir = tempfile::tempdir().unwrap();
     let trail = AuditTrail::open(&dir.path().join("d.log"), Sync::Always).unwrap();
     let app = app(loaded_store(), Some(trail), ServiceConfig::default());
-    let (_, _, body) = send(
-        &app,
-        post(
-            "/v1/select",
-            "application/yaml",
-            example("legal-classification.yaml"),
-        ),
-    )
-    .await;
-    let id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["decision_id"]
+    let id = decide_legal(&app).await["decision_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -681,24 +686,13 @@ async fn errors_axum_makes_itself_are_json_too() {
     }
 }
 
-fn authorized(uri: &str, token: &str) -> Request<Body> {
-    Request::get(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap()
-}
-
-/// The page and its three files are served without a token (they hold no data) while `/v1/*`
-/// still needs it; every response, the page's and the API's alike, carries the
-/// Content-Security-Policy, `nosniff` and no referrer; the page refers to nothing but its own
-/// files, and has no inline script or style for the policy to block.
+/// Every response, the page's and the API's alike, carries the Content-Security-Policy,
+/// `nosniff` and no referrer; the page refers to nothing but its own files, and has no inline
+/// script or style for the policy to block. (That the page's files need no token is checked
+/// with the token's other rules.)
 #[tokio::test]
-async fn the_page_is_served_with_a_strict_policy_and_without_a_token() {
-    let config = ServiceConfig {
-        token: Some("s3cret".into()),
-        ..ServiceConfig::default()
-    };
-    let app = app(loaded_store(), None, config);
+async fn the_page_is_served_with_a_strict_policy() {
+    let app = app(loaded_store(), None, ServiceConfig::default());
     let (status, headers, page) = send(&app, get("/")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/html; charset=utf-8");
@@ -763,24 +757,13 @@ async fn the_page_is_served_with_a_strict_policy_and_without_a_token() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{body}");
 
-    // The API still needs the token, and answers with the same headers.
-    let (status, headers, _) = send(&app, get("/v1/bundle")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(headers.contains_key(header::CONTENT_SECURITY_POLICY));
-    let (status, _, _) = send(
-        &app,
-        post(
-            "/v1/check",
-            "application/yaml",
-            example("legal-classification.yaml"),
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The API's answers carry the same headers.
+    let (_, headers, _) = send(&app, get("/v1/bundle")).await;
     assert_eq!(
-        send(&app, authorized("/v1/bundle", "s3cret")).await.0,
-        StatusCode::OK
+        headers[header::CONTENT_SECURITY_POLICY],
+        arbiter_server::ui::CONTENT_SECURITY_POLICY
     );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
 }
 
 /// `POST /v1/check` lists what `POST /v1/select` would refuse, each problem at its line, and
@@ -893,8 +876,7 @@ fn text_of(html: &str) -> String {
 async fn select_as_html_answers_the_report_fragment() {
     let app = app(loaded_store(), None, ServiceConfig::default());
     let task = example("legal-classification.yaml");
-    let (_, _, json) = send(&app, post("/v1/select", "application/yaml", task.clone())).await;
-    let chosen = serde_json::from_str::<serde_json::Value>(&json).unwrap()["chosen"]
+    let chosen = decide_legal(&app).await["chosen"]
         .as_str()
         .unwrap()
         .to_string();
@@ -954,16 +936,7 @@ async fn a_logged_decision_has_its_report_priced_by_the_bundle_that_decided() {
     let path = dir.path().join("d.log");
     let trail = AuditTrail::open(&path, Sync::Always).unwrap();
     let app = app(loaded_store(), Some(trail), ServiceConfig::default());
-    let (_, _, body) = send(
-        &app,
-        post(
-            "/v1/select",
-            "application/yaml",
-            example("legal-classification.yaml"),
-        ),
-    )
-    .await;
-    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let d = decide_legal(&app).await;
     let id = d["decision_id"].as_str().unwrap().to_string();
     let report = |app: Router| {
         let uri = format!("/v1/decisions/{id}/report");

@@ -119,6 +119,19 @@ fn assert_clean(b: &mut Browser) {
     assert!(thrown.is_empty(), "the page threw: {thrown:?}");
 }
 
+/// Waits for the report `id` to be shown, and checks that it names `chosen` (the API's choice).
+fn report_shown(b: &mut Browser, id: &str, chosen: &str) {
+    b.wait_for(
+        &format!("the report {id}"),
+        &format!("document.querySelector('#report article.arbiter-report#{id}')"),
+    );
+    let outcome = b.text("#report .outcome");
+    assert!(
+        outcome.starts_with(&format!("{chosen} was chosen")),
+        "the page says: {outcome}; the API chose {chosen}"
+    );
+}
+
 #[test]
 fn the_page_checks_decides_and_shows_logged_decisions_in_a_real_browser() {
     let started = Instant::now();
@@ -243,15 +256,7 @@ fn the_page_checks_decides_and_shows_logged_decisions_in_a_real_browser() {
         "document.getElementById('check-state').textContent === 'valid'",
     );
     b.click("#decide");
-    b.wait_for(
-        "the report of the decision",
-        "document.querySelector('#report article.arbiter-report#decided')",
-    );
-    let outcome = b.text("#report .outcome");
-    assert!(
-        outcome.starts_with(&format!("{chosen} was chosen")),
-        "the page says: {outcome}; the API chose {chosen}"
-    );
+    report_shown(&mut b, "decided", &chosen);
     let bars = b.eval(
         "[...document.querySelectorAll('#report svg#decided-scores [data-contribution]')].length",
     );
@@ -401,15 +406,7 @@ fn the_page_checks_decides_and_shows_logged_decisions_in_a_real_browser() {
     b.click(&format!(
         "#recent-rows tr[data-id='{logged_id}'] button.open"
     ));
-    b.wait_for(
-        "the logged decision's report",
-        "document.querySelector('#report article.arbiter-report#logged-12')",
-    );
-    let outcome = b.text("#report .outcome");
-    assert!(
-        outcome.starts_with(&format!("{chosen} was chosen")),
-        "{outcome}"
-    );
+    report_shown(&mut b, "logged-12", &chosen);
     let facts = b.text("#report dl.facts");
     assert!(facts.contains(logged_id), "{facts}");
     assert!(

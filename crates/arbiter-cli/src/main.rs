@@ -80,6 +80,35 @@ enum Command {
     /// Build catalog entries: import Hugging Face model folders you already have.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
+    /// Write Rhai definition files (.d.rhai) of the script API, for editors.
+    ///
+    /// The files declare every function, type and property a criterion script can use —
+    /// score/veto/abstain, the Task and Model properties and methods, the cost functions —
+    /// generated from the engine's own registrations. Put them where the Rhai language server
+    /// looks (a bundle's `.rhai/` folder, which bundles ignore) to get completion and hover
+    /// for `task.` and `model.` in criterion scripts.
+    ///
+    /// Example: arbiter definitions policies/.rhai
+    Definitions(DefinitionsArgs),
+}
+
+#[derive(clap::Args)]
+struct DefinitionsArgs {
+    /// The folder to write the .d.rhai files into (created if missing).
+    dir: std::path::PathBuf,
+}
+
+fn definitions(args: &DefinitionsArgs) -> anyhow::Result<u8> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create `{}`", args.dir.display()))?;
+    for (name, text) in arbiter_engine::host::definitions() {
+        let path = args.dir.join(&name);
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        println!("{}", path.display());
+    }
+    Ok(exit::OK)
 }
 
 fn main() -> ExitCode {
@@ -107,6 +136,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
         Command::Catalog(cmd) => catalog_cmd::run(&cmd),
+        Command::Definitions(args) => definitions(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -60,8 +60,10 @@ pre_trained_does(m) if {
 }
 
 # Model size is what fine-tuning has to fit: the layers' parameters, or the total where smaller.
-sized(size) := {"score": score, "reason": sprintf("%d labelled examples suit a %s model; this one is %s (%v M parameters to fit)", [n, names[data_class], names[have], round(size)])} if {
+sized(size) := {"score": by_distance(abs(data_class - have)), "reason": sprintf("%d labelled examples suit a %s model; this one is %s (%v M parameters to fit)", [n, names[data_class], names[have], round(size)])} if {
 	have := model_class(size)
-	distance := abs(data_class - have)
-	score := [1.0, 0.5, 0.1][distance]
 }
+
+by_distance(d) := 1.0 if d == 0
+else := 0.5 if d == 1
+else := 0.1

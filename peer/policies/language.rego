@@ -18,12 +18,21 @@ verdict(m) := {"score": 0.1, "reason": sprintf("its sources state no language: c
 } else := {"veto": sprintf("not pre-trained on %s", [concat(", ", missing)])} if {
 	missing := [l | some l in input.languages; not l in m.covered]
 	count(missing) > 0
-} else := {"veto": sprintf("translates %s only, and the task does not say which way it translates (set source_languages)", [way(m)])} if {
+} else := {"veto": reason} if {
 	# Direction: a one-way translation model (an OPUS-MT pair) translates its direction only.
-	one_way(m)
+	input.task == "translation"
+	count(m.translates_from) > 0
+	reason := direction_veto(m)
+} else := {"score": 1.0, "reason": sprintf("pre-trained for exactly the task's languages (%s)", [wanted])} if {
+	count(m.languages) == count(input.languages)
+} else := {"score": 0.8 + 0.2 * share(m), "reason": sprintf("covers the task's %d language(s) among the %d it was pre-trained on; at %v B parameters sharing costs little", [count(input.languages), count(m.languages), round(m.parameters_m / 1000)])} if {
+	m.parameters_m >= 1000
+} else := {"score": 0.3 + 0.7 * share(m), "reason": sprintf("covers the task's %d language(s) among the %d it was pre-trained on", [count(input.languages), count(m.languages)])}
+
+# Why a one-way model cannot translate as the task needs; undefined when it can.
+direction_veto(m) := sprintf("translates %s only, and the task does not say which way it translates (set source_languages)", [way(m)]) if {
 	count(input.source_languages) == 0
-} else := {"veto": sprintf("translates %s only; the task needs %s→%s", [way(m), wrong[0][0], wrong[0][1]])} if {
-	one_way(m)
+} else := sprintf("translates %s only; the task needs %s→%s", [way(m), from, to]) if {
 	# Every (source, target) pair the model cannot translate, sources then targets in the
 	# task's order: the script's nested loops, which return at the first.
 	wrong := [[s, t] |
@@ -32,16 +41,7 @@ verdict(m) := {"score": 0.1, "reason": sprintf("its sources state no language: c
 		not t in input.source_languages
 		not arbiter.translates(m, s, t)
 	]
-	count(wrong) > 0
-} else := {"score": 1.0, "reason": sprintf("pre-trained for exactly the task's languages (%s)", [wanted])} if {
-	count(m.languages) == count(input.languages)
-} else := {"score": 0.8 + 0.2 * share(m), "reason": sprintf("covers the task's %d language(s) among the %d it was pre-trained on; at %v B parameters sharing costs little", [count(input.languages), count(m.languages), round(m.parameters_m / 1000)])} if {
-	m.parameters_m >= 1000
-} else := {"score": 0.3 + 0.7 * share(m), "reason": sprintf("covers the task's %d language(s) among the %d it was pre-trained on", [count(input.languages), count(m.languages)])}
-
-one_way(m) if {
-	input.task == "translation"
-	count(m.translates_from) > 0
+	[from, to] := wrong[0]
 }
 
 way(m) := sprintf("%s→%s", [concat(", ", m.translates_from), concat(", ", m.translates_into)])

@@ -83,8 +83,9 @@ vetoed(c) := {"veto": sprintf("needs about %s MB %sat %s for %s, over the %s MB 
 	c.memory_mb > device_mb
 } else := {"veto": sprintf("takes about %s on %s %sat %s for %s, over the %s ms budget", [timing(c), device, even, c.precision, at, fmt(input.max_latency_ms)])}
 
-fitted(m, c) := {"score": max([headroom_score(r) - penalty(c.precision), 0.0]), "reason": why(m, c, r), "precision": c.precision} if {
+fitted(m, c) := {"score": max([headroom_score(r) - p, 0.0]), "reason": why(m, c, r, p), "precision": c.precision} if {
 	r := room(c)
+	p := penalty(c.precision)
 }
 
 # Memory left on the device or in the budget, and latency budget left; without a latency
@@ -97,11 +98,12 @@ else := 1.0 - c.latency_ms / input.max_latency_ms
 headroom_score(r) := r if small_device
 else := 0.8 + 0.2 * r
 
+# Quantisation costs a little accuracy.
 penalty(p) := 0.1 if p == "int4"
 else := 0.05 if p == "int8"
 else := 0.0
 
-why(m, c, r) := with_budget(with_penalty(headroom_reason(m, c, r), c))
+why(m, c, r, p) := sprintf("%s%s%s", [headroom_reason(m, c, r), quantised(c, p), budget_note])
 
 estimate(c) := sprintf("at %s: about %s MB and %s on %s for %s", [c.precision, fmt(c.memory_mb), timing(c), device, at]) if {
 	c.precision == input.precisions[0]
@@ -114,12 +116,11 @@ headroom_reason(m, c, r) := sprintf("%s; %s, %v%% headroom on the device", [esti
 light(m) := "a lightweight model" if m.parameters_m < 70.0
 else := "not a lightweight model"
 
-with_penalty(why, c) := sprintf("%s; quantised to %s, a little accuracy lost", [why, c.precision]) if {
-	penalty(c.precision) > 0
-} else := why
+quantised(c, p) := sprintf("; quantised to %s, a little accuracy lost", [c.precision]) if p > 0
+else := ""
 
 # A budget above what the device holds cannot be used: say so rather than cap it silently.
-with_budget(why) := sprintf("%s (the task's %s MB budget is more than a %s device's %s MB: the device bounds it; set [devices.%s] in bundle.toml to your hardware)", [why, fmt(input.max_memory_mb), device, fmt(device_mb), device]) if {
+budget_note := sprintf(" (the task's %s MB budget is more than a %s device's %s MB: the device bounds it; set [devices.%s] in bundle.toml to your hardware)", [fmt(input.max_memory_mb), device, fmt(device_mb), device]) if {
 	input.max_memory_mb != null
 	input.max_memory_mb > device_mb
-} else := why
+} else := ""

@@ -1,41 +1,45 @@
 //! The peer race: arbiter's scripted decisions against the same rules in Rego on regorus.
 //!
 //! Run it with `cargo bench --manifest-path peer/Cargo.toml` from the repository's root (a
-//! workspace of its own, so the root workspace and CI never build regorus); add `-- synthetic` to
-//! time only the 10,000-model catalog. `cargo test --manifest-path peer/Cargo.toml --benches`
-//! runs the agreement check alone (criterion's test mode runs each timed function once).
+//! workspace of its own, so the root workspace and CI never build regorus); `-- synthetic` times
+//! only the 10,000-model catalog, `-- --test` runs the agreement check alone (criterion's test
+//! mode runs each timed function once, and the paired rounds are skipped).
 //!
-//! Both sides decide with the bench's frozen copy of the default bundle
+//! Both sides decide with the engine bench's frozen copy of the default bundle
 //! (`crates/arbiter-engine/benches/policies/`: its bundle.toml, its seven Rhai criteria, the live
-//! catalog) and over the same catalogs, built by the engine bench's own `catalogs.rs` (included,
-//! not copied): the default catalog, its probe (every default model again with what the scripts
+//! catalog) over the same catalogs, built by the engine bench's own `catalogs.rs` (included, not
+//! copied): the default catalog, its probe (every default model again with what the scripts
 //! branch on changed; checked, never timed), and 10,000 synthetic variants of the default models.
 //!
 //! - arbiter: [`arbiter_engine::decide`], the verdict cache disabled, so every verdict is
 //!   computed by a script;
-//! - regorus: [`arbiter_peer::Peer::decide`]: the task converted into Rego's `input`, the seven
-//!   criteria of `peer/policies/` evaluated by regorus over the catalog (loaded once as `data`,
-//!   split into one prepared engine per thread), the verdicts combined by the engine's own pure
-//!   `combine`. The host functions (`estimate`, `device_memory_mb`, `translates`) are regorus
-//!   extensions calling the engine; the benchmark figures normalised across the catalog are
-//!   computed by the engine's own function for both sides.
+//! - regorus: [`arbiter_peer::Peer::decide`]: the task converted into Rego's `input`, the
+//!   bundle's criteria from `peer/policies/` evaluated by regorus over the catalog (loaded once as
+//!   `data`, split into one prepared engine per rayon thread), the verdicts combined by the
+//!   engine's own pure `combine`. The host functions (`estimate`, `device_memory_mb`,
+//!   `translates`) are regorus extensions calling the engine; the benchmark figures normalised
+//!   across the catalog are computed by the engine's own function for both sides.
 //!
 //! First the agreement check, which panics at the first difference: on the default catalog and
-//! its probe for every task of `examples/tasks/`, the engine bench's timed English task and its
-//! check tasks (`tasks.rs`, included), and on the synthetic catalog for the two timed tasks and a
-//! generation task, both sides must choose the same model, veto the same (model, criterion)
-//! pairs, and rank the same models with every score and per-criterion score (status and
-//! precision too) within 1e-6; the ranking order may differ only between models whose scores
-//! are within 1e-6 of each other. Reasons are worded by each side (Rhai's and Rego's number
-//! formatting differ), so they are counted, not compared.
+//! its probe for every task of `examples/tasks/`, the engine bench's English task and its check
+//! tasks (`tasks.rs`, included), on the synthetic catalog for the two timed tasks and a
+//! generation task, and with each criterion alone (the bundle cut down to it by `catalogs.rs`'s
+//! `bundle_of_one`) on the default catalog, both sides must reach the same outcome, choose the
+//! same model, veto the same (model, criterion) pairs, and rank the same models with every
+//! score, per-criterion score and contribution within 1e-6 and the same statuses and precisions;
+//! the ranking order may differ only between models whose scores are within 1e-6 of each other.
+//! Reasons are worded by each side (Rhai's and Rego's number formatting differ), so they are
+//! counted, not compared.
 //!
-//! Then the timing, one decision per iteration, each side with the machine's rayon pool (both
-//! evaluate in parallel over the models) and again on one thread, on the Chinese task of
+//! Then the timing, one decision per iteration, on the Chinese task of
 //! `examples/tasks/chinese-sentiment-cpu.yaml` over the default catalog and the English task over
-//! the synthetic catalog (the engine bench's two timed cases). Last, how regorus is best driven:
-//! one prepared engine reused (what the race uses), a clone of it per decision, or regorus's
-//! `CompiledPolicy`, which builds an engine per evaluation. The final table gives each median
-//! (criterion's samples, per decision, from this run) and the ratio regorus / arbiter.
+//! the synthetic catalog (the engine bench's two timed cases): criterion's group `race` for each
+//! side, then paired rounds, in which arbiter and regorus alternate so that the load of this
+//! shared machine falls on both alike — with the machine's rayon pool (both evaluate the models in
+//! parallel), on one thread each, each criterion alone, and regorus driven three ways (one
+//! prepared engine reused, as the race does; a clone of it per decision; regorus's
+//! `CompiledPolicy`, which builds an engine per evaluation). The final table gives each side's
+//! median per decision over the rounds of this run and the ratio regorus / arbiter.
 
 // A bench is a test harness: a broken fixture or a disagreement must stop it, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -392,9 +396,26 @@ fn main() {
 
     // The timing: criterion's measures of each side, then the ratios from paired rounds.
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes `--bench`; without it criterion runs once in test mode.
-    let timing = args.iter().any(|a| a == "--bench");
-    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let flag = |f: &str| args.iter().any(|a| a == f);
+    // `cargo bench` passes `--bench`; without it, or with `--test`, criterion runs once.
+    let timing = flag("--bench") && !flag("--test") && !flag("--list");
+    // The filter is criterion's: the one argument that is neither an option nor an option's
+    // value.
+    const WITH_VALUE: [&str; 6] = [
+        "--save-baseline",
+        "--baseline",
+        "--load-baseline",
+        "--color",
+        "--output-format",
+        "--profile-time",
+    ];
+    let filter = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || !WITH_VALUE.contains(&args[i - 1].as_str()))
+        })
+        .map(|(_, a)| a.clone());
     let wanted = |name: &str| timing && filter.as_deref().is_none_or(|f| name.contains(f));
 
     let mut group = c.benchmark_group("race");

@@ -35,9 +35,10 @@
 //! `examples/tasks/chinese-sentiment-cpu.yaml` over the default catalog and the English task over
 //! the synthetic catalog (the engine bench's two timed cases): criterion's group `race` for each
 //! side, then paired rounds, in which arbiter and regorus alternate so that the load of this
-//! shared machine falls on both alike — with the machine's rayon pool (both evaluate the models in
-//! parallel), on one thread each, each criterion alone, and regorus driven three ways (one
-//! prepared engine reused, as the race does; a clone of it per decision; regorus's
+//! shared machine falls on both alike — by the wall clock with the machine's rayon pool (both
+//! evaluate the models in parallel), and by CPU time on a pool of one thread (which other work
+//! on the machine hardly moves): both catalogs, each criterion alone, and regorus driven three
+//! ways (one prepared engine reused, as the race does; a clone of it per decision; regorus's
 //! `CompiledPolicy`, which builds an engine per evaluation). The final table gives each side's
 //! median per decision over the rounds of this run and the ratio regorus / arbiter.
 
@@ -59,7 +60,9 @@ use arbiter_engine::decide::{Combined, Decision, Ranked};
 use arbiter_engine::load::{load_task, task_from_str};
 use arbiter_engine::{Bundle, Syntax, Task, decide};
 use arbiter_peer::Peer;
+use cpu_time::ThreadTime;
 use criterion::{Criterion, SamplingMode};
+use rayon::ThreadPool;
 
 use catalogs::{bundle_of_one, bundle_with, probe_models, synthetic_models};
 use tasks::{CHECK_TASKS, ENGLISH_TASK};
@@ -245,8 +248,9 @@ fn median(mut times: Vec<f64>) -> f64 {
     }
 }
 
-/// A contender in [`rounds`]: one decision per call, its result dropped inside the call.
-type Contender<'a> = &'a mut dyn FnMut();
+/// A contender in [`rounds`]: one decision per call, its result dropped inside the call,
+/// returning the time it took in seconds.
+type Contender<'a> = &'a mut dyn FnMut() -> f64;
 
 /// Paired rounds: each round times one call of every contender, in an order rotated from round
 /// to round, so that a change in the machine's load falls on all of them alike (the machine is
@@ -257,12 +261,30 @@ fn rounds(n: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
     for round in 0..n {
         for j in 0..k {
             let i = (round + j) % k;
-            let start = Instant::now();
-            (contenders[i])();
-            times[i].push(start.elapsed().as_secs_f64());
+            times[i].push((contenders[i])());
         }
     }
     times.into_iter().map(median).collect()
+}
+
+/// The wall-clock time of `f`: what a caller waits for.
+fn wall<R>(f: impl FnOnce() -> R) -> f64 {
+    let start = Instant::now();
+    drop(black_box(f()));
+    start.elapsed().as_secs_f64()
+}
+
+/// The CPU time of `f` run on `pool`, a pool of one thread, measured on that thread: unlike the
+/// wall clock, not lengthened while the shared machine runs something else. (The wall clock
+/// where the platform has no thread clock.)
+fn cpu_on<R>(pool: &ThreadPool, f: impl FnOnce() -> R + Send) -> f64 {
+    pool.install(|| match ThreadTime::try_now() {
+        Ok(start) => {
+            drop(black_box(f()));
+            start.elapsed().as_secs_f64()
+        }
+        Err(_) => wall(f),
+    })
 }
 
 fn show(seconds: f64) -> String {
@@ -447,19 +469,16 @@ fn main() {
         return;
     }
 
-    // Paired rounds, arbiter and regorus alternating: with the machine's rayon pool, then on
-    // one thread each (the catalog in one regorus engine).
+    // Paired rounds, arbiter and regorus alternating: by the wall clock with the machine's rayon
+    // pool (both evaluate the models in parallel), then by CPU time on one thread each (the
+    // catalog in one regorus engine), which the machine's load hardly moves.
     let single = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
     let mut peer_default_1 = Peer::new(&default, 1).unwrap();
     let mut peer_synthetic_1 = Peer::new(&synthetic, 1).unwrap();
-    let pair = |name: &str,
-                n: usize,
-                arbiter: &mut dyn FnMut(),
-                regorus: &mut dyn FnMut()|
-     -> Option<(f64, f64)> {
+    let pair = |name: &str, n: usize, arbiter: Contender, regorus: Contender| {
         if !wanted(name) {
             return None;
         }
@@ -470,108 +489,92 @@ fn main() {
     let default_pool = pair(
         "race/default-catalog",
         41,
-        &mut || drop(black_box(decide(&default, chinese.clone()).unwrap())),
-        &mut || drop(black_box(peer_default.decide(&chinese).unwrap())),
+        &mut || wall(|| decide(&default, chinese.clone()).unwrap()),
+        &mut || wall(|| peer_default.decide(&chinese).unwrap()),
     );
     let synthetic_pool = pair(
         "race/synthetic-10k",
         7,
-        &mut || drop(black_box(decide(&synthetic, english.clone()).unwrap())),
-        &mut || drop(black_box(peer_synthetic.decide(&english).unwrap())),
+        &mut || wall(|| decide(&synthetic, english.clone()).unwrap()),
+        &mut || wall(|| peer_synthetic.decide(&english).unwrap()),
     );
     let default_one = pair(
         "race/default-catalog/1-thread",
         41,
-        &mut || {
-            drop(black_box(
-                single.install(|| decide(&default, chinese.clone()).unwrap()),
-            ))
-        },
-        &mut || {
-            drop(black_box(
-                single.install(|| peer_default_1.decide(&chinese).unwrap()),
-            ))
-        },
+        &mut || cpu_on(&single, || decide(&default, chinese.clone()).unwrap()),
+        &mut || cpu_on(&single, || peer_default_1.decide(&chinese).unwrap()),
     );
     let synthetic_one = pair(
         "race/synthetic-10k/1-thread",
-        5,
-        &mut || {
-            drop(black_box(
-                single.install(|| decide(&synthetic, english.clone()).unwrap()),
-            ))
-        },
-        &mut || {
-            drop(black_box(
-                single.install(|| peer_synthetic_1.decide(&english).unwrap()),
-            ))
-        },
+        7,
+        &mut || cpu_on(&single, || decide(&synthetic, english.clone()).unwrap()),
+        &mut || cpu_on(&single, || peer_synthetic_1.decide(&english).unwrap()),
     );
+    // Each criterion alone on the default catalog: where the time goes.
+    let per_criterion: Vec<Option<(f64, f64)>> = alone
+        .iter()
+        .map(|(name, one)| {
+            let mut peer = Peer::new(one, 1).unwrap();
+            pair(
+                &format!("criterion/{name}"),
+                21,
+                &mut || cpu_on(&single, || decide(one, chinese.clone()).unwrap()),
+                &mut || cpu_on(&single, || peer.decide(&chinese).unwrap()),
+            )
+        })
+        .collect();
     // How regorus is best driven: the prepared engine reused (what the race uses), a clone of
     // it per decision, or regorus's CompiledPolicy (an engine built per evaluation).
     let engines = wanted("regorus-engine/default-catalog").then(|| {
         eprintln!("timing regorus-engine/default-catalog: 41 rounds");
-        let compiled = peer_default.clone().compiled().unwrap();
-        let prepared = peer_default.clone();
+        let compiled = peer_default_1.clone().compiled().unwrap();
+        let prepared = peer_default_1.clone();
         rounds(
             41,
             &mut [
-                &mut || drop(black_box(peer_default.decide(&chinese).unwrap())),
-                &mut || drop(black_box(prepared.decide_cloning(&chinese).unwrap())),
+                &mut || cpu_on(&single, || peer_default_1.decide(&chinese).unwrap()),
+                &mut || cpu_on(&single, || prepared.decide_cloning(&chinese).unwrap()),
                 &mut || {
-                    drop(black_box(
-                        prepared.decide_compiled(&compiled, &chinese).unwrap(),
-                    ))
+                    cpu_on(&single, || {
+                        prepared.decide_compiled(&compiled, &chinese).unwrap()
+                    })
                 },
             ],
         )
     });
 
-    // Each criterion alone on the default catalog: where the time goes.
-    let per_criterion: Vec<Option<(f64, f64)>> = alone
-        .iter()
-        .zip(&mut peers_alone)
-        .map(|((name, one), peer)| {
-            pair(
-                &format!("criterion/{name}"),
-                21,
-                &mut || drop(black_box(decide(one, chinese.clone()).unwrap())),
-                &mut || drop(black_box(peer.decide(&chinese).unwrap())),
-            )
-        })
-        .collect();
-
     // The table.
-    eprintln!();
-    eprintln!(
-        "race: median time per decision in paired rounds of this run; ratio = regorus / arbiter"
-    );
-    eprintln!(
-        "{:<40} {:>10} {:>10} {:>8}",
-        "catalog", "arbiter", "regorus", "ratio"
-    );
     let row = |what: String, m: Option<(f64, f64)>| match m {
-        Some((a, r)) => eprintln!("{what:<40} {:>10} {:>10} {:>7.2}×", show(a), show(r), r / a),
-        None => eprintln!("{what:<40} {:>10} {:>10} {:>8}", "-", "-", "-"),
+        Some((a, r)) => eprintln!(
+            "  {what:<38} {:>10} {:>10} {:>7.2}×",
+            show(a),
+            show(r),
+            r / a
+        ),
+        None => eprintln!("  {what:<38} {:>10} {:>10} {:>8}", "-", "-", "-"),
     };
     let d = default.catalog.models.len();
     let s = synthetic.catalog.models.len();
-    row(
-        format!("default, {d} models, {threads} threads"),
-        default_pool,
+    eprintln!();
+    eprintln!(
+        "race: median per decision over paired rounds of this run; ratio = regorus / arbiter"
     );
-    row(
-        format!("synthetic, {s} models, {threads} threads"),
-        synthetic_pool,
+    eprintln!(
+        "  {:<38} {:>10} {:>10} {:>8}",
+        "", "arbiter", "regorus", "ratio"
     );
-    row(format!("default, {d} models, 1 thread"), default_one);
-    row(format!("synthetic, {s} models, 1 thread"), synthetic_one);
+    eprintln!("wall clock, {threads} rayon threads (what a caller waits for):");
+    row(format!("default catalog, {d} models"), default_pool);
+    row(format!("synthetic catalog, {s} models"), synthetic_pool);
+    eprintln!("CPU time on one thread (what the machine's load hardly moves):");
+    row(format!("default catalog, {d} models"), default_one);
+    row(format!("synthetic catalog, {s} models"), synthetic_one);
     for ((name, _), m) in alone.iter().zip(per_criterion) {
-        row(format!("default, {d} models, {name} alone"), m);
+        row(format!("default catalog, {name} alone"), m);
     }
     if let Some(e) = engines {
         eprintln!(
-            "regorus driven three ways, default catalog, {threads} threads: one prepared engine per thread reused {}, cloned per decision {}, CompiledPolicy {}",
+            "regorus driven three ways, default catalog, CPU time on one thread: one prepared engine reused {}, cloned per decision {}, CompiledPolicy {}",
             show(e[0]),
             show(e[1]),
             show(e[2])

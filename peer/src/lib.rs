@@ -53,7 +53,7 @@ use regorus::{Engine, Value};
 /// array in catalog order. [`Peer::new`] writes it for the bundle's criteria.
 pub const ENTRY_POINT: &str = "data.arbiter.verdicts";
 
-/// `peer/policies/`: the criteria in Rego and the entry point.
+/// `peer/policies/`: the criteria in Rego, one file each, named as the bundle names them.
 pub fn policies_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")
 }

@@ -64,7 +64,7 @@ use cpu_time::ThreadTime;
 use criterion::{Criterion, SamplingMode};
 use rayon::ThreadPool;
 
-use catalogs::{bundle_of_one, bundle_with, probe_models, synthetic_models};
+use catalogs::{bundle_of_one, bundle_with, frozen_bundle, probe_models, synthetic_models};
 use tasks::{CHECK_TASKS, ENGLISH_TASK};
 
 /// The number of models in the synthetic catalog (as in the engine bench).
@@ -300,7 +300,7 @@ fn show(seconds: f64) -> String {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let started = Instant::now();
-    let default = Bundle::load(&policies(), None).unwrap();
+    let default = frozen_bundle();
     let chinese = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();
     let english = task_from_str(ENGLISH_TASK, Syntax::Yaml, "bench").unwrap();
     let synthetic = bundle_with(synthetic_models(&default.catalog.models, SYNTHETIC_MODELS));

@@ -185,14 +185,10 @@ async fn readiness_follows_the_first_good_bundle() {
             .contains("cannot read")
     );
 
-    std::fs::create_dir_all(dir.path().join("none-yet")).unwrap();
-    for entry in ["bundle.toml", "catalog.yaml", "criteria", "tests"] {
-        std::os::unix::fs::symlink(
-            repo().join("tests/bundles/tiny").join(entry),
-            dir.path().join("none-yet").join(entry),
-        )
-        .unwrap();
-    }
+    arbiter_test_support::copy_dir(
+        &repo().join("tests/bundles/tiny"),
+        &dir.path().join("none-yet"),
+    );
     store.reload();
     let (status, _, _) = send(&app, get("/readyz")).await;
     assert_eq!(status, StatusCode::OK);

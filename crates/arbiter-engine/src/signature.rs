@@ -385,19 +385,9 @@ impl TrustedKeys {
         &self.keys
     }
 
-    /// Refuses trusted keys that lie inside the bundle folder `dir` (both canonicalised):
-    /// keys are never read from the bundle they judge.
+    /// Refuses trusted keys that lie inside the bundle folder `dir` (see [`keys_outside`]).
     pub fn check_outside(&self, dir: &Path) -> Result<(), SignatureError> {
-        let (Ok(keys), Ok(bundle)) = (self.path.canonicalize(), dir.canonicalize()) else {
-            return Ok(());
-        };
-        if keys.starts_with(&bundle) {
-            return Err(SignatureError::KeysInsideBundle {
-                keys: self.path.clone(),
-                bundle: dir.to_path_buf(),
-            });
-        }
-        Ok(())
+        keys_outside(&self.path, dir)
     }
 
     /// Checks the signature of the bundle folder `dir` whose content hash is `hash` (the hash
@@ -444,6 +434,22 @@ impl TrustedKeys {
         }
         Ok(signed.key_id)
     }
+}
+
+/// Refuses a trusted-keys file `keys` that lies inside the bundle folder `dir` (both
+/// canonicalised, so symbolic links and `..` do not hide it): keys are never read from the
+/// bundle they judge. Check before reading the keys.
+pub fn keys_outside(keys: &Path, dir: &Path) -> Result<(), SignatureError> {
+    let (Ok(canonical), Ok(bundle)) = (keys.canonicalize(), dir.canonicalize()) else {
+        return Ok(());
+    };
+    if canonical.starts_with(&bundle) {
+        return Err(SignatureError::KeysInsideBundle {
+            keys: keys.to_path_buf(),
+            bundle: dir.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// Reads the bundle folder's [`SIGNATURE_FILE`] (a regular file of at most 4 KiB), `None` when

@@ -1023,7 +1023,7 @@ fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
     bundle.patch(
         "bundle.toml",
         "catalog = \"catalog.yaml\"",
-        "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 100000000\ntimeout_ms = 30000",
+        "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 10000000\ntimeout_ms = 1000",
     );
     bundle.append(
         "bundle.toml",

@@ -242,26 +242,19 @@ impl SecretKey {
             if found.is_some() {
                 return Err(format("a secret-key file holds one key".into()));
             }
-            let [kind, id, seed] = fields[..] else {
-                return Err(format(
-                    "expected `ed25519-secret <key id> <seed, base64>`".into(),
-                ));
-            };
-            if kind != "ed25519-secret" {
-                return Err(format(if kind == "ed25519" {
-                    "this is a public key; signing needs the secret key (PREFIX.key)".into()
-                } else {
-                    format!("unknown key kind `{kind}`: expected `ed25519-secret`")
-                }));
-            }
-            let seed: [u8; 32] = decode(seed, "seed").map_err(format)?;
-            let key = SecretKey::from_seed(&seed);
-            if key.id != id {
-                return Err(format(format!(
-                    "the key id `{id}` is not this key's (its id is {})",
-                    key.id
-                )));
-            }
+            let key = key_line(
+                &fields,
+                ("ed25519-secret", "seed"),
+                (
+                    "ed25519",
+                    "this is a public key; signing needs the secret key (PREFIX.key)",
+                ),
+                |seed| {
+                    let key = SecretKey::from_seed(seed);
+                    Some((key.id.clone(), key))
+                },
+            )
+            .map_err(format)?;
             found = Some(key);
         }
         found.ok_or_else(|| SignatureError::Format {
@@ -291,6 +284,35 @@ fn records(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
         .map(|(i, l)| (i + 1, l.trim()))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
         .map(|(n, l)| (n, l.split_whitespace().collect()))
+}
+
+/// A key line `<kind> <key id> <32 bytes, base64>` split into `fields`: `expected` is (kind,
+/// what the bytes are), `mistaken` (the other kind, what to say when given it); `make` builds
+/// the key and its id from the bytes (`None`: not a key), and the id must be the line's.
+fn key_line<K>(
+    fields: &[&str],
+    (kind, what): (&str, &str),
+    (other, mistaken): (&str, &str),
+    make: impl Fn(&[u8; 32]) -> Option<(String, K)>,
+) -> Result<K, String> {
+    let [given, id, text] = fields[..] else {
+        return Err(format!("expected `{kind} <key id> <{what}, base64>`"));
+    };
+    if given != kind {
+        return Err(if given == other {
+            mistaken.to_string()
+        } else {
+            format!("unknown key kind `{given}`: expected `{kind}`")
+        });
+    }
+    let bytes: [u8; 32] = decode(text, what)?;
+    let (actual, key) = make(&bytes).ok_or_else(|| format!("not an ed25519 {what}"))?;
+    if actual != id {
+        return Err(format!(
+            "the key id `{id}` is not this key's (its id is {actual})"
+        ));
+    }
+    Ok(key)
 }
 
 /// Base64 of exactly `N` bytes.
@@ -337,29 +359,22 @@ impl TrustedKeys {
                 line: n,
                 message,
             };
-            let [kind, id, key] = fields[..] else {
-                return Err(format(
-                    "expected `ed25519 <key id> <public key, base64>`".into(),
-                ));
-            };
-            if kind != "ed25519" {
-                return Err(format(if kind == "ed25519-secret" {
-                    "this is a secret key: list public keys (PREFIX.pub) only, and keep the secret one private".into()
-                } else {
-                    format!("unknown key kind `{kind}`: expected `ed25519`")
-                }));
-            }
-            let bytes: [u8; 32] = decode(key, "public key").map_err(format)?;
-            let key = VerifyingKey::from_bytes(&bytes)
-                .map_err(|_| format("not an ed25519 public key".into()))?;
-            let actual = key_id(&key);
-            if actual != id {
-                return Err(format(format!(
-                    "the key id `{id}` is not this key's (its id is {actual})"
-                )));
-            }
-            if !keys.iter().any(|k: &PublicKey| k.id == actual) {
-                keys.push(PublicKey { id: actual, key });
+            let key = key_line(
+                &fields,
+                ("ed25519", "public key"),
+                (
+                    "ed25519-secret",
+                    "this is a secret key: list public keys (PREFIX.pub) only, and keep the secret one private",
+                ),
+                |bytes| {
+                    let key = VerifyingKey::from_bytes(bytes).ok()?;
+                    let id = key_id(&key);
+                    Some((id.clone(), PublicKey { id, key }))
+                },
+            )
+            .map_err(format)?;
+            if !keys.iter().any(|k: &PublicKey| k.id == key.id) {
+                keys.push(key);
             }
         }
         if keys.is_empty() {

@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use anyhow::{Context as _, anyhow, bail};
 use arbiter_engine::Bundle;
 use arbiter_engine::bundle::Files;
 use arbiter_engine::signature::{self, SecretKey, SignatureError, TrustedKeys};
@@ -95,37 +96,34 @@ fn with_suffix(prefix: &Path, ext: &str) -> PathBuf {
 }
 
 fn keygen(args: &KeygenArgs) -> anyhow::Result<u8> {
+    // Errors are `error: …` and exit 2 (main).
     let (secret_path, public_path) = (
         with_suffix(&args.out, ".key"),
         with_suffix(&args.out, ".pub"),
     );
     for path in [&secret_path, &public_path] {
         if path.exists() {
-            eprintln!(
-                "error: `{}` exists: a key is never overwritten (choose another --out)",
+            bail!(
+                "`{}` exists: a key is never overwritten (choose another --out)",
                 path.display()
             );
-            return Ok(exit::INVALID);
         }
     }
     let mut seed = [0u8; 32];
-    if let Err(e) = getrandom::fill(&mut seed) {
-        eprintln!("error: the operating system's random source failed: {e}");
-        return Ok(exit::INVALID);
-    }
+    getrandom::fill(&mut seed)
+        .map_err(|e| anyhow!("the operating system's random source failed: {e}"))?;
     let key = SecretKey::from_seed(&seed);
     seed.fill(0);
-    if let Err(e) = write_new(&secret_path, key.to_file_text().as_bytes(), true) {
-        eprintln!("error: cannot write `{}`: {e}", secret_path.display());
-        return Ok(exit::INVALID);
-    }
     let public = format!(
         "# model-arbiter public key: list this line in a --trusted-keys file\n{}\n",
         key.public().to_line()
     );
-    if let Err(e) = write_new(&public_path, public.as_bytes(), false) {
-        eprintln!("error: cannot write `{}`: {e}", public_path.display());
-        return Ok(exit::INVALID);
+    for (path, text, secret) in [
+        (&secret_path, key.to_file_text(), true),
+        (&public_path, public, false),
+    ] {
+        write_new(path, text.as_bytes(), secret)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     println!("key {}", key.id());
     println!("  secret: {} (keep it private)", secret_path.display());
@@ -151,30 +149,18 @@ fn write_new(path: &Path, bytes: &[u8], secret: bool) -> std::io::Result<()> {
 
 fn sign(args: &SignArgs) -> anyhow::Result<u8> {
     // A secret key inside the folder would ship with the bundle (hidden files travel too).
+    // Errors are `error: …` and exit 2 (main).
     if let Err(SignatureError::KeysInsideBundle { .. }) =
         signature::keys_outside(&args.key, &args.dir)
     {
-        eprintln!(
-            "error: the key `{}` lies inside the bundle folder `{}`: it would ship with the bundle; keep secret keys elsewhere",
+        bail!(
+            "the key `{}` lies inside the bundle folder `{}`: it would ship with the bundle; keep secret keys elsewhere",
             args.key.display(),
             args.dir.display()
         );
-        return Ok(exit::INVALID);
     }
-    let key = match SecretKey::read(&args.key) {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::INVALID);
-        }
-    };
-    let files = match Files::read_dir(&args.dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::INVALID);
-        }
-    };
+    let key = SecretKey::read(&args.key)?;
+    let files = Files::read_dir(&args.dir)?;
     let hash = files.hash();
     // The signer vouches for a bundle that loads.
     if let Err(e) = Bundle::from_files(files, args.dir.display().to_string()) {
@@ -187,11 +173,10 @@ fn sign(args: &SignArgs) -> anyhow::Result<u8> {
     let temp = args.dir.join(format!("{}.tmp", signature::SIGNATURE_FILE));
     let written =
         std::fs::write(&temp, key.sign(&hash)).and_then(|()| std::fs::rename(&temp, &path));
-    if let Err(e) = written {
+    if written.is_err() {
         let _ = std::fs::remove_file(&temp);
-        eprintln!("error: cannot write `{}`: {e}", path.display());
-        return Ok(exit::INVALID);
     }
+    written.with_context(|| format!("cannot write `{}`", path.display()))?;
     println!("signed {} by key {}", args.dir.display(), key.id());
     println!("  hash: {hash}");
     println!("  signature: {}", path.display());
@@ -199,23 +184,10 @@ fn sign(args: &SignArgs) -> anyhow::Result<u8> {
 }
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<u8> {
-    let keys = signature::keys_outside(&args.trusted_keys, &args.dir)
-        .and_then(|()| TrustedKeys::read(&args.trusted_keys));
-    let keys = match keys {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::INVALID);
-        }
-    };
-    let files = match Files::read_dir(&args.dir) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::INVALID);
-        }
-    };
-    let hash = files.hash();
+    // Unreadable keys or folder: `error: …` and exit 2 (main); a refused signature: exit 1.
+    signature::keys_outside(&args.trusted_keys, &args.dir)?;
+    let keys = TrustedKeys::read(&args.trusted_keys)?;
+    let hash = Files::read_dir(&args.dir)?.hash();
     let checked = signature::read_signature(&args.dir)
         .and_then(|sig| keys.verify(&args.dir, &hash, sig.as_deref()));
     match checked {

@@ -5,10 +5,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
-use arbiter_test_support::{Binary, BundleCopy, repo, text};
+use arbiter_test_support::{Binary, BundleCopy, assert_exit, assert_says, repo, text};
 
 const ARBITER: Binary = Binary::new(env!("CARGO_BIN_EXE_arbiter"));
 
@@ -16,38 +16,6 @@ const LEGAL: &str = "examples/tasks/legal-classification.yaml";
 
 fn arbiter(args: &[&str]) -> Output {
     ARBITER.run(args)
-}
-
-/// `arbiter ARGS`, which must exit within 20 seconds (a `serve` that should refuse to start
-/// fails the test instead of hanging it).
-fn exits_soon(args: &[&str]) -> Output {
-    let mut child = ARBITER
-        .command()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("`arbiter {}` still runs after 20 s", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
-}
-
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", text(out));
-}
-
-#[track_caller]
-fn assert_says(out: &Output, needle: &str) {
-    let t = text(out);
-    assert!(t.contains(needle), "missing {needle:?} in:\n{t}");
 }
 
 /// A key made by `arbiter bundle keygen` in a folder of its own (outside every bundle).
@@ -115,6 +83,14 @@ fn sign(bundle: &BundleCopy, key: &Key) -> Output {
     arbiter(&["bundle", "sign", bundle.arg(), "--key", &key.secret()])
 }
 
+/// A copy of `policies/` signed by a new key, and a trusted-keys file listing that key.
+fn signed_policies() -> (Key, BundleCopy, Trusted) {
+    let (key, bundle) = (Key::new("release"), BundleCopy::policies());
+    let keys = trusted(&[&key]);
+    assert_exit(&sign(&bundle, &key), 0);
+    (key, bundle, keys)
+}
+
 fn select(bundle: &BundleCopy, trusted: &Trusted) -> Output {
     arbiter(&[
         "select",
@@ -128,6 +104,16 @@ fn select(bundle: &BundleCopy, trusted: &Trusted) -> Output {
     ])
 }
 
+fn verify(bundle: &BundleCopy, trusted: &Trusted) -> Output {
+    arbiter(&[
+        "bundle",
+        "verify",
+        bundle.arg(),
+        "--trusted-keys",
+        &trusted.path,
+    ])
+}
+
 fn signed_by(out: &Output) -> String {
     let d: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", text(out)));
@@ -138,43 +124,34 @@ fn signed_by(out: &Output) -> String {
 fn a_signed_bundle_selects_naming_its_key_and_is_refused_once_edited() {
     let (key, bundle) = (Key::new("release"), BundleCopy::policies());
     let keys = trusted(&[&key]);
-    let hash_before = arbiter(&[
-        "select",
-        LEGAL,
-        "--bundle",
-        bundle.arg(),
-        "--format",
-        "json",
-    ]);
+    // Without --trusted-keys: the bundle's part of the record, which names no key.
+    let unchecked = || {
+        let out = arbiter(&[
+            "select",
+            LEGAL,
+            "--bundle",
+            bundle.arg(),
+            "--format",
+            "json",
+        ]);
+        let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        d["bundle"].clone()
+    };
+    let before = unchecked();
+    assert!(before.get("signed_by").is_none(), "{before}");
     let out = sign(&bundle, &key);
     assert_exit(&out, 0);
     assert_says(&out, &format!("by key {}", key.id));
+    assert_says(&out, before["hash"].as_str().unwrap());
     // Signing does not change the content hash it signs.
-    let d: serde_json::Value = serde_json::from_slice(&hash_before.stdout).unwrap();
-    assert_says(&out, d["bundle"]["hash"].as_str().unwrap());
+    assert_eq!(unchecked(), before);
 
     let out = select(&bundle, &keys);
     assert_exit(&out, 0);
     assert_eq!(signed_by(&out), key.id);
-    let out = arbiter(&[
-        "bundle",
-        "verify",
-        bundle.arg(),
-        "--trusted-keys",
-        &keys.path,
-    ]);
+    let out = verify(&bundle, &keys);
     assert_exit(&out, 0);
     assert_says(&out, &format!("signed by key {}", key.id));
-    // Without --trusted-keys the record names no key.
-    let out = arbiter(&[
-        "select",
-        LEGAL,
-        "--bundle",
-        bundle.arg(),
-        "--format",
-        "json",
-    ]);
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("signed_by"));
 
     bundle.prepend_to_evaluate("domain", &["// edited after signing"]);
     for out in [
@@ -192,13 +169,7 @@ fn a_signed_bundle_selects_naming_its_key_and_is_refused_once_edited() {
         assert_says(&out, "bundle signature does not match its content");
         assert_says(&out, "the bundle was changed after signing");
     }
-    let out = arbiter(&[
-        "bundle",
-        "verify",
-        bundle.arg(),
-        "--trusted-keys",
-        &keys.path,
-    ]);
+    let out = verify(&bundle, &keys);
     assert_exit(&out, 1);
     assert_says(&out, "changed after signing");
 }
@@ -211,13 +182,7 @@ fn an_unsigned_bundle_is_refused_when_keys_are_configured() {
     assert_exit(&out, 2);
     assert_says(&out, "unsigned bundle, and trusted keys are configured");
     assert_says(&out, &keys.path);
-    let out = arbiter(&[
-        "bundle",
-        "verify",
-        bundle.arg(),
-        "--trusted-keys",
-        &keys.path,
-    ]);
+    let out = verify(&bundle, &keys);
     assert_exit(&out, 1);
     assert_says(&out, "unsigned bundle");
     // The built-in bundle cannot be signed: --trusted-keys needs a bundle folder.
@@ -256,9 +221,7 @@ fn keys_rotate_old_and_new_trusted_then_the_old_dropped() {
 
 #[test]
 fn a_flipped_bit_in_the_signature_file_is_refused() {
-    let (key, bundle) = (Key::new("release"), BundleCopy::policies());
-    let keys = trusted(&[&key]);
-    assert_exit(&sign(&bundle, &key), 0);
+    let (key, bundle, keys) = signed_policies();
     let path = bundle.file(".signature");
     let mut bytes = std::fs::read(&path).unwrap();
     let start = String::from_utf8_lossy(&bytes)
@@ -281,8 +244,7 @@ fn a_flipped_bit_in_the_signature_file_is_refused() {
 
 #[test]
 fn trusted_keys_inside_the_bundle_folder_are_refused() {
-    let (key, bundle) = (Key::new("release"), BundleCopy::policies());
-    assert_exit(&sign(&bundle, &key), 0);
+    let (key, bundle, _) = signed_policies();
     bundle.write("keys/trusted", &key.public());
     let inside = path_arg(&bundle.path().join("criteria/../keys/trusted"));
     let task = LEGAL;
@@ -306,7 +268,7 @@ fn trusted_keys_inside_the_bundle_folder_are_refused() {
         ],
         vec!["bundle", "verify", bundle.arg(), "--trusted-keys", &inside],
     ] {
-        let out = exits_soon(&args);
+        let out = ARBITER.run_within(&args, Duration::from_secs(20));
         assert_exit(&out, 2);
         assert_says(&out, "lie inside the bundle folder");
     }
@@ -320,9 +282,7 @@ fn trusted_keys_inside_the_bundle_folder_are_refused() {
 
 #[test]
 fn a_signed_decision_is_logged_with_its_key_and_replays() {
-    let (key, bundle) = (Key::new("release"), BundleCopy::policies());
-    let keys = trusted(&[&key]);
-    assert_exit(&sign(&bundle, &key), 0);
+    let (key, bundle, keys) = signed_policies();
     let dir = tempfile::tempdir().unwrap();
     let log = path_arg(&dir.path().join("decisions.log"));
     let out = arbiter(&[

@@ -11,7 +11,7 @@ use arbiter_engine::bundle::Files;
 use arbiter_engine::signature::{SIGNATURE_FILE, SecretKey, TrustedKeys};
 use arbiter_engine::store::{BundleStore, ReloadOutcome};
 use arbiter_engine::{Bundle, decide, load};
-use arbiter_test_support::BundleCopy;
+use arbiter_test_support::{BundleCopy, repo};
 
 fn key(n: u8) -> SecretKey {
     SecretKey::from_seed(&[n; 32])
@@ -66,13 +66,9 @@ fn activated(outcome: ReloadOutcome) {
     );
 }
 
+/// The task the tiny bundle is watched with in the CLI tests.
 fn task() -> arbiter_engine::Task {
-    load::task_from_str(
-        "name: t\ntask: text-classification\nlanguages: [en]\ndata: {labeled_examples: 100}\n",
-        load::Syntax::Yaml,
-        "t",
-    )
-    .unwrap()
+    load::load_task(&repo().join("tests/cases/watch-task.yaml")).unwrap()
 }
 
 #[test]

@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)] // the command line prints: that is its job
 
 mod audit_cmd;
+mod bundle_cmd;
 mod bundles;
 mod catalog_cmd;
 mod check;
@@ -48,6 +49,8 @@ pub mod exit {
         arbiter watch --bundle policies examples/tasks/legal-classification.yaml\n  \
         arbiter select task.yaml --log decisions.log && arbiter audit verify decisions.log\n  \
         arbiter serve --bundle policies --log decisions.log\n  \
+        arbiter bundle sign policies --key release.key && \
+        arbiter serve --bundle policies --trusted-keys trusted-keys\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter catalog import ~/.cache/huggingface/hub/models--Qwen--Qwen2.5-0.5B-Instruct\n  \
@@ -70,6 +73,9 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Reload a bundle folder on every change and show how each task's choice moves.
     Watch(watch_cmd::WatchArgs),
+    /// Signed bundles: make a signing key, sign a bundle folder, verify its signature.
+    #[command(subcommand)]
+    Bundle(bundle_cmd::BundleCommand),
     /// The audit trail: verify a decision log, show, replay or diff its decisions.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
@@ -132,6 +138,7 @@ fn main() -> ExitCode {
         Command::Test(args) => test_cmd::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
         Command::Watch(args) => watch_cmd::run(&args),
+        Command::Bundle(cmd) => bundle_cmd::run(&cmd),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),

@@ -413,6 +413,8 @@ async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
         "hash": bundle.map(|b| b.hash.clone()),
         "catalog_hash": bundle.map(|b| b.catalog_hash.clone()),
         "models": bundle.map(|b| b.catalog.models.len()),
+        "signed_by": bundle.and_then(|b| b.signed_by.clone()),
+        "trusted_keys": store.trusted_keys().map(|t| t.path().display().to_string()),
         "generation": active.as_ref().map_or(0, |a| a.generation),
         "loaded_at": active.as_ref().map(|a| humantime_rfc3339(a.loaded_at)),
         "reloads": {

@@ -673,3 +673,52 @@ async fn errors_axum_makes_itself_are_json_too() {
         }
     }
 }
+
+/// With trusted keys, `/v1/bundle` names the key that signed the active bundle; a reload refused
+/// for its signature leaves that bundle serving and is the `last_failure`, naming the signature.
+#[tokio::test]
+async fn bundle_status_names_the_signing_key_and_why_a_signature_was_refused() {
+    use arbiter_engine::bundle::Files;
+    use arbiter_engine::signature::{SIGNATURE_FILE, SecretKey, TrustedKeys};
+    let key = SecretKey::from_seed(&[9; 32]);
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys_path = keys_dir.path().join("trusted-keys");
+    std::fs::write(&keys_path, key.public().to_line()).unwrap();
+    let bundle = arbiter_test_support::BundleCopy::of("tests/bundles/tiny");
+    let hash = Files::read_dir(bundle.path()).unwrap().hash();
+    std::fs::write(bundle.file(SIGNATURE_FILE), key.sign(&hash)).unwrap();
+    let store = Arc::new(
+        BundleStore::new(bundle.path(), None).trusting(TrustedKeys::read(&keys_path).unwrap()),
+    );
+    store.reload();
+    let app = app(store.clone(), None, ServiceConfig::default());
+    let status = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    let v = status(send(&app, get("/v1/bundle")).await.2);
+    assert_eq!(v["signed_by"], key.id());
+    assert_eq!(v["hash"], hash.as_str());
+    assert_eq!(v["trusted_keys"], keys_path.display().to_string());
+    assert!(v["last_failure"].is_null(), "{v}");
+
+    bundle.patch_script(
+        "size",
+        "fn evaluate",
+        "// edited after signing\nfn evaluate",
+    );
+    store.reload();
+    let v = status(send(&app, get("/v1/bundle")).await.2);
+    assert_eq!(v["hash"], hash.as_str(), "the last good bundle serves");
+    assert_eq!(v["signed_by"], key.id());
+    assert_eq!(v["reloads"]["rejected"], 1);
+    let message = v["last_failure"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(SIGNATURE_FILE) && message.contains("changed after signing"),
+        "{message}"
+    );
+    assert!(
+        v["last_failure"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(SIGNATURE_FILE),
+        "{v}"
+    );
+}

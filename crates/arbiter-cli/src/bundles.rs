@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use arbiter_engine::bundle::{CatalogOverride, Files};
+use arbiter_engine::bundle::{CatalogOverride, Files, SignatureError, TrustedKeys};
 use arbiter_engine::{Bundle, BundleError};
 use clap::Args;
 
@@ -18,8 +18,15 @@ pub struct BundleArgs {
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
     /// Use this catalog instead of the bundle's own (the bundle hash then covers it).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "trusted_keys")]
     pub catalog: Option<PathBuf>,
+    /// Refuse a bundle unless its signature (DIR/.signature, by `arbiter bundle sign`) verifies
+    /// with one of the keys listed in FILE (`ed25519 <key id> <base64>` lines, e.g. PREFIX.pub
+    /// files put together); the decision records the key id. FILE must lie outside the bundle
+    /// folder, and a bundle folder must be given (the built-in bundle carries no signature).
+    /// `serve` and `watch` read FILE once, at start.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_keys: Option<PathBuf>,
     /// Compute every verdict by a script call. By default a verdict is reused when an earlier
     /// task agreed on every field its script read (the same decisions, fewer calls).
     #[arg(long)]
@@ -39,10 +46,28 @@ pub fn bundle_dir(args: &BundleArgs) -> Option<PathBuf> {
     })
 }
 
-/// Loads the bundle the options name.
+/// The trusted keys `--trusted-keys` names, read and checked to lie outside the bundle folder
+/// `dir` (none given: the built-in bundle, which cannot be signed).
+pub fn trusted_keys(
+    args: &BundleArgs,
+    dir: Option<&Path>,
+) -> Result<Option<TrustedKeys>, SignatureError> {
+    let Some(path) = &args.trusted_keys else {
+        return Ok(None);
+    };
+    let Some(dir) = dir else {
+        return Err(SignatureError::Embedded);
+    };
+    arbiter_engine::signature::keys_outside(path, dir)?;
+    TrustedKeys::read(path).map(Some)
+}
+
+/// Loads the bundle the options name (its signature verified, with `--trusted-keys`).
 pub fn load(args: &BundleArgs) -> Result<Bundle, BundleError> {
-    match bundle_dir(args) {
-        Some(dir) => Bundle::load(&dir, args.catalog.as_deref()),
+    let dir = bundle_dir(args);
+    let trusted = trusted_keys(args, dir.as_deref())?;
+    match dir {
+        Some(dir) => Bundle::load_trusting(&dir, args.catalog.as_deref(), trusted.as_ref()),
         None => {
             let mut files = Files::from_pairs(embedded::FILES.iter().copied());
             let replaced = args

@@ -59,6 +59,7 @@ pub fn render_bundle(e: &BundleError, colour: bool) -> String {
             span,
             message,
         } => render(file, &[located(file, *span, message, None)], colour),
+        BundleError::Signature(e) => format!("error: bundle refused: {e}\n"),
         other => format!("error: invalid bundle: {other}\n"),
     }
 }

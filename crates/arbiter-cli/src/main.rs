@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)] // the command line prints: that is its job
 
 mod audit_cmd;
+mod bundle_cmd;
 mod bundles;
 mod catalog_cmd;
 mod check;
@@ -48,6 +49,8 @@ pub mod exit {
         arbiter watch --bundle policies examples/tasks/legal-classification.yaml\n  \
         arbiter select task.yaml --log decisions.log && arbiter audit verify decisions.log\n  \
         arbiter serve --bundle policies --log decisions.log\n  \
+        arbiter bundle sign policies --key release.key && \
+        arbiter serve --bundle policies --trusted-keys trusted-keys\n  \
         arbiter check examples/tasks/*.yaml\n  \
         arbiter check --catalog policies/catalog.yaml\n  \
         arbiter catalog import ~/.cache/huggingface/hub/models--Qwen--Qwen2.5-0.5B-Instruct\n  \
@@ -70,6 +73,9 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Reload a bundle folder on every change and show how each task's choice moves.
     Watch(watch_cmd::WatchArgs),
+    /// Signed bundles: make a signing key, sign a bundle folder, verify its signature.
+    #[command(subcommand)]
+    Bundle(bundle_cmd::BundleCommand),
     /// The audit trail: verify a decision log, show, replay or diff its decisions.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
@@ -80,6 +86,35 @@ enum Command {
     /// Build catalog entries: import Hugging Face model folders you already have.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
+    /// Write Rhai definition files (.d.rhai) of the script API, for editors.
+    ///
+    /// The files declare every function, type and property a criterion script can use —
+    /// score/veto/abstain, the Task and Model properties and methods, the cost functions —
+    /// generated from the engine's own registrations. Put them where the Rhai language server
+    /// looks (a bundle's `.rhai/` folder, which bundles ignore) to get completion and hover
+    /// for `task.` and `model.` in criterion scripts.
+    ///
+    /// Example: arbiter definitions policies/.rhai
+    Definitions(DefinitionsArgs),
+}
+
+#[derive(clap::Args)]
+struct DefinitionsArgs {
+    /// The folder to write the .d.rhai files into (created if missing).
+    dir: std::path::PathBuf,
+}
+
+fn definitions(args: &DefinitionsArgs) -> anyhow::Result<u8> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create `{}`", args.dir.display()))?;
+    for (name, text) in arbiter_engine::host::definitions() {
+        let path = args.dir.join(&name);
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        println!("{}", path.display());
+    }
+    Ok(exit::OK)
 }
 
 fn main() -> ExitCode {
@@ -103,10 +138,12 @@ fn main() -> ExitCode {
         Command::Test(args) => test_cmd::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
         Command::Watch(args) => watch_cmd::run(&args),
+        Command::Bundle(cmd) => bundle_cmd::run(&cmd),
         Command::Audit(cmd) => audit_cmd::run(&cmd),
         Command::Check(args) => check::run_check(&args),
         Command::Schema(args) => check::run_schema(&args),
         Command::Catalog(cmd) => catalog_cmd::run(&cmd),
+        Command::Definitions(args) => definitions(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -78,9 +78,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             }
         },
     };
-    let (store, watch) = match bundles::bundle_dir(&args.bundle) {
+    let dir = bundles::bundle_dir(&args.bundle);
+    let trusted = match bundles::trusted_keys(&args.bundle, dir.as_deref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let (store, watch) = match dir {
         Some(dir) => {
-            let store = Arc::new(BundleStore::new(&dir, args.bundle.catalog.clone()));
+            let mut store = BundleStore::new(&dir, args.bundle.catalog.clone());
+            if let Some(keys) = trusted {
+                store = store.trusting(keys);
+            }
+            let store = Arc::new(store);
             if let ReloadOutcome::Rejected(f) = store.reload() {
                 eprintln!(
                     "warning: bundle rejected, not ready until it is fixed: {}",

@@ -67,7 +67,18 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let store = Arc::new(BundleStore::new(&dir, args.bundle.catalog.clone()));
+    let trusted = match bundles::trusted_keys(&args.bundle, Some(&dir)) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::INVALID);
+        }
+    };
+    let mut store = BundleStore::new(&dir, args.bundle.catalog.clone());
+    if let Some(keys) = trusted {
+        store = store.trusting(keys);
+    }
+    let store = Arc::new(store);
     let mut before: Vec<String> = Vec::new();
     match store.reload() {
         ReloadOutcome::Rejected(f) => {

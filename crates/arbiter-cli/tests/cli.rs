@@ -7,8 +7,8 @@ use std::process::{Output, Stdio};
 
 use arbiter_report::html::escape;
 use arbiter_test_support::{
-    Binary, BundleCopy, Running, copy_dir, external_references, oversized_post_status, repo,
-    repo_listing, text,
+    Binary, BundleCopy, Running, assert_exit, assert_says, copy_dir, external_references,
+    oversized_post_status, repo, repo_listing, text,
 };
 
 const ARBITER: Binary = Binary::new(env!("CARGO_BIN_EXE_arbiter"));
@@ -28,19 +28,6 @@ fn select_json(task: &str, bundle: Option<&str>) -> Output {
     }
     args.extend(["--format", "json"]);
     arbiter(&args)
-}
-
-/// The process exited with `code`; else the test fails showing what it said.
-#[track_caller]
-fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(out.status.code(), Some(code), "{}", text(out));
-}
-
-/// The process said `needle`, on stdout or stderr.
-#[track_caller]
-fn assert_says(out: &Output, needle: &str) {
-    let t = text(out);
-    assert!(t.contains(needle), "missing {needle:?} in:\n{t}");
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -1023,7 +1010,7 @@ fn serve_reloads_while_serving_and_finishes_requests_on_sigterm() {
     bundle.patch(
         "bundle.toml",
         "catalog = \"catalog.yaml\"",
-        "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 100000000\ntimeout_ms = 30000",
+        "catalog = \"catalog.yaml\"\n\n[limits]\nmax_operations = 10000000\ntimeout_ms = 1000",
     );
     bundle.append(
         "bundle.toml",

@@ -26,6 +26,7 @@ pub use crate::manifest::{
 use crate::schema::{self, SchemaKind};
 use crate::script;
 pub use crate::script::ScriptFault;
+pub use crate::signature::{SignatureError, TrustedKeys};
 use crate::span::Span;
 use crate::task::{Deployment, Task};
 
@@ -121,6 +122,9 @@ pub enum BundleError {
     /// The bundle's files could not be read.
     #[error(transparent)]
     Files(#[from] FilesError),
+    /// The bundle's signature is missing or does not verify with the trusted keys.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
     /// A file the manifest names is missing.
     #[error("{bundle}: `{path}` is missing (named by {referenced_by})")]
     MissingFile {
@@ -184,6 +188,9 @@ impl BundleError {
             }) => diagnostics
                 .first()
                 .map(|d| (origin.clone(), d.span.unwrap_or(Span::START))),
+            BundleError::Signature(e) => e
+                .signature_file()
+                .map(|p| (p.display().to_string(), Span::START)),
             _ => None,
         }
     }
@@ -226,6 +233,9 @@ pub struct Bundle {
     pub(crate) models: Vec<ModelView>,
     /// Verdicts already computed, by the task fields their script read.
     pub cache: VerdictCache<Verdict>,
+    /// The id of the trusted key whose signature this bundle's content passed, when it was
+    /// loaded with trusted keys ([`Bundle::load_trusting`]); recorded in every decision.
+    pub signed_by: Option<String>,
 }
 
 impl fmt::Debug for Bundle {
@@ -261,12 +271,35 @@ fn fixture_task() -> Task {
 impl Bundle {
     /// Loads a bundle folder. `catalog` replaces the manifest's catalog file.
     pub fn load(dir: &Path, catalog: Option<&Path>) -> Result<Bundle, BundleError> {
+        Bundle::load_trusting(dir, catalog, None)
+    }
+
+    /// Loads a bundle folder whose signature, with `trusted` keys, must verify over its content
+    /// before anything of it is parsed or run; the bundle then names the key that signed it
+    /// ([`Bundle::signed_by`]). A `catalog` in place of the bundle's own is refused with trusted
+    /// keys: the signature would not cover it.
+    pub fn load_trusting(
+        dir: &Path,
+        catalog: Option<&Path>,
+        trusted: Option<&TrustedKeys>,
+    ) -> Result<Bundle, BundleError> {
         let mut files = Files::read_dir(dir)?;
+        let signed_by = match trusted {
+            None => None,
+            Some(_) if catalog.is_some() => return Err(SignatureError::CatalogOverride.into()),
+            Some(keys) => {
+                let signature = crate::signature::read_signature(dir)?;
+                Some(keys.verify(dir, &files.hash(), signature.as_deref())?)
+            }
+        };
         let origin = dir.display().to_string();
         let replaced = catalog
             .map(|path| files.replace_catalog(path, &origin))
             .transpose()?;
-        Bundle::from_files(files, origin).map_err(|e| CatalogOverride::rename(replaced.as_ref(), e))
+        let mut bundle = Bundle::from_files(files, origin)
+            .map_err(|e| CatalogOverride::rename(replaced.as_ref(), e))?;
+        bundle.signed_by = signed_by;
+        Ok(bundle)
     }
 
     /// Loads a bundle from files in memory.
@@ -338,6 +371,7 @@ impl Bundle {
             devices,
             engine,
             models,
+            signed_by: None,
         };
         bundle.smoke_test()?;
         Ok(bundle)

@@ -1,5 +1,5 @@
-//! A bundle's files in memory ([`Files`]): read whole from a folder (following symbolic links,
-//! skipping editor, VCS and ConfigMap internals) or from the copy embedded in the binary, and
+//! A bundle's files in memory ([`Files`]): read whole from a folder (following symbolic links
+//! that stay inside it, skipping editor, VCS and ConfigMap internals) or from the copy embedded in the binary, and
 //! hashed over their bytes.
 
 use std::collections::BTreeMap;
@@ -61,8 +61,12 @@ impl Files {
                 path: dir.to_path_buf(),
             });
         }
+        let root = std::fs::canonicalize(dir).map_err(|source| FilesError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let mut total = 0;
-        files.read_into(dir, "", 0, &mut total)?;
+        files.read_into(dir, "", 0, &mut total, &root)?;
         Ok(files)
     }
 
@@ -72,6 +76,7 @@ impl Files {
         prefix: &str,
         depth: usize,
         total: &mut u64,
+        root: &Path,
     ) -> Result<(), FilesError> {
         use crate::ceilings::{BUNDLE_BYTES, BUNDLE_FILE_BYTES, BUNDLE_FILES, human_bytes};
         if depth > 8 {
@@ -95,16 +100,29 @@ impl Files {
                 continue;
             }
             let rel = format!("{prefix}{name}");
-            // `metadata` follows symbolic links (ConfigMaps are made of them).
+            // `metadata` follows symbolic links (ConfigMaps are made of them: `bundle.toml` →
+            // `..data/bundle.toml` → `..2026_12_03…/bundle.toml`, all inside the mount). A link
+            // that leads out of the bundle folder is refused: a bundle is what is in its folder.
             let Ok(meta) = std::fs::metadata(&path) else {
                 continue;
             };
+            let resolved = std::fs::canonicalize(&path).map_err(io(&path))?;
+            if !resolved.starts_with(root) {
+                return Err(FilesError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(
+                        "a symbolic link that leads out of the bundle folder: a bundle holds \
+                         its files itself (copy the file in; a catalog kept elsewhere can be \
+                         given with --catalog)",
+                    ),
+                });
+            }
             let too_large = |what: String| FilesError::TooLarge {
                 path: dir.to_path_buf(),
                 what,
             };
             if meta.is_dir() {
-                self.read_into(&path, &format!("{rel}/"), depth + 1, total)?;
+                self.read_into(&path, &format!("{rel}/"), depth + 1, total, root)?;
             } else if meta.is_file() {
                 if self.0.len() >= BUNDLE_FILES {
                     return Err(too_large(format!(

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext, Position,
+    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map,
+    NativeCallContext, Position, RhaiNativeFunc, Variant,
 };
 
 use crate::catalog::{Catalog, Model};
@@ -332,6 +333,22 @@ pub fn is_deadline(token: &Dynamic) -> bool {
         .is_ok_and(|s| s == DEADLINE_TOKEN)
 }
 
+/// Registers a host function with its signature and documentation, which the definition files
+/// (`arbiter definitions`) carry to editors: `params` names each parameter with its type
+/// (`"x: float"`), then gives the return type.
+fn register<A: 'static, const N: usize, const X: bool, R: Variant + Clone, const F: bool>(
+    engine: &mut Engine,
+    name: &str,
+    params: &[&str],
+    doc: &str,
+    f: impl RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
+) {
+    let _ = FuncRegistration::new(name)
+        .with_params_info(params)
+        .with_comments([format!("/// {doc}")])
+        .register_into_engine(engine, f);
+}
+
 fn runtime_error(message: String, pos: Position) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorRuntime(message.into(), pos))
 }
@@ -399,23 +416,38 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
 
 fn register_verdicts(engine: &mut Engine) {
     engine.register_type_with_name::<Verdict>("Verdict");
-    engine.register_fn("score", |ctx: NativeCallContext, x: f64, reason: &str| {
-        check_score(&ctx, x).map(|value| Verdict::Score {
-            value,
-            reason: reason.to_string(),
-            precision: None,
-        })
-    });
-    engine.register_fn("score", |ctx: NativeCallContext, x: i64, reason: &str| {
-        #[allow(clippy::cast_precision_loss)] // small integers: 0 or 1
-        check_score(&ctx, x as f64).map(|value| Verdict::Score {
-            value,
-            reason: reason.to_string(),
-            precision: None,
-        })
-    });
-    engine.register_fn(
+    register(
+        engine,
+        "score",
+        &["x: float", "reason: string", "Verdict"],
+        "A score in [0, 1] with its reason: how well the model fits, by this criterion.",
+        |ctx: NativeCallContext, x: f64, reason: &str| {
+            check_score(&ctx, x).map(|value| Verdict::Score {
+                value,
+                reason: reason.to_string(),
+                precision: None,
+            })
+        },
+    );
+    register(
+        engine,
+        "score",
+        &["x: int", "reason: string", "Verdict"],
+        "A score of 0 or 1 with its reason.",
+        |ctx: NativeCallContext, x: i64, reason: &str| {
+            #[allow(clippy::cast_precision_loss)] // small integers: 0 or 1
+            check_score(&ctx, x as f64).map(|value| Verdict::Score {
+                value,
+                reason: reason.to_string(),
+                precision: None,
+            })
+        },
+    );
+    register(
+        engine,
         "with_precision",
+        &["verdict: Verdict", "precision: string", "Verdict"],
+        "The verdict, noting the precision the model was judged at (fp32, bf16, fp16, int8, int4).",
         |ctx: NativeCallContext, v: Verdict, p: &str| match v {
             Verdict::Score {
                 value,
@@ -432,12 +464,24 @@ fn register_verdicts(engine: &mut Engine) {
             )),
         },
     );
-    engine.register_fn("veto", |reason: &str| Verdict::Veto {
-        reason: reason.to_string(),
-    });
-    engine.register_fn("abstain", |reason: &str| Verdict::Abstain {
-        reason: reason.to_string(),
-    });
+    register(
+        engine,
+        "veto",
+        &["reason: string", "Verdict"],
+        "Rules the model out, with the reason.",
+        |reason: &str| Verdict::Veto {
+            reason: reason.to_string(),
+        },
+    );
+    register(
+        engine,
+        "abstain",
+        &["reason: string", "Verdict"],
+        "This criterion has nothing to say about the model: its weight is spread over the others.",
+        |reason: &str| Verdict::Abstain {
+            reason: reason.to_string(),
+        },
+    );
 }
 
 fn register_task(engine: &mut Engine) {
@@ -558,26 +602,50 @@ fn register_model(engine: &mut Engine) {
     prepared!("tasks", tasks);
     prepared!("objectives", objectives);
     prepared!("benchmarks", benchmarks);
-    engine.register_fn("covers", |v: &mut ModelView, code: &str| {
-        v.0.covered.contains(code)
-    });
+    register(
+        engine,
+        "covers",
+        &["model: Model", "code: string", "bool"],
+        "Whether the model was pre-trained on this language (an ISO 639 code; a macrolanguage and its members count as one).",
+        |v: &mut ModelView, code: &str| v.0.covered.contains(code),
+    );
     prepared!("translates_from", translates_from);
     prepared!("translates_into", translates_into);
-    engine.register_fn("translates", |v: &mut ModelView, from: &str, to: &str| {
-        v.0.model.translates(from, to)
-    });
-    engine.register_fn("suits", |v: &mut ModelView, task: &str| {
-        v.0.model.tasks.iter().any(|t| t == task)
-    });
-    engine.register_fn("has_objective", |v: &mut ModelView, o: &str| {
-        v.0.model.objectives.iter().any(|x| x == o)
-    });
-    engine.register_fn("benchmark", |v: &mut ModelView, key: &str| {
-        v.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT)
-    });
-    engine.register_fn("benchmark_normalised", |v: &mut ModelView, key: &str| {
-        opt_f64(v.0.normalised.get(key).copied())
-    });
+    register(
+        engine,
+        "translates",
+        &["model: Model", "from: string", "to: string", "bool"],
+        "Whether a translation model translates from one language into another.",
+        |v: &mut ModelView, from: &str, to: &str| v.0.model.translates(from, to),
+    );
+    register(
+        engine,
+        "suits",
+        &["model: Model", "task: string", "bool"],
+        "Whether the model's sources list this task type.",
+        |v: &mut ModelView, task: &str| v.0.model.tasks.iter().any(|t| t == task),
+    );
+    register(
+        engine,
+        "has_objective",
+        &["model: Model", "objective: string", "bool"],
+        "Whether the model was pre-trained with this objective.",
+        |v: &mut ModelView, o: &str| v.0.model.objectives.iter().any(|x| x == o),
+    );
+    register(
+        engine,
+        "benchmark",
+        &["model: Model", "key: string", "?"],
+        "The model's published score on a benchmark (a float), or () when none is published.",
+        |v: &mut ModelView, key: &str| v.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT),
+    );
+    register(
+        engine,
+        "benchmark_normalised",
+        &["model: Model", "key: string", "?"],
+        "The model's score on a benchmark normalised across the catalog (0 worst, 1 best; inverted where lower is better), or () when none is published.",
+        |v: &mut ModelView, key: &str| opt_f64(v.0.normalised.get(key).copied()),
+    );
 }
 
 fn parse_precision(ctx: &NativeCallContext, p: &str) -> Result<Precision, Box<EvalAltResult>> {
@@ -616,8 +684,11 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             )
         })
     }
-    engine.register_fn(
+    register(
+        engine,
         "estimate_gflops",
+        &["model: Model", "seq_len: int", "float"],
+        "The compute of one forward pass over a sequence of this length, in GFLOPs (selection guide §4).",
         |ctx: NativeCallContext, m: &mut ModelView, n: i64| {
             Ok::<_, Box<EvalAltResult>>(cost::estimate_gflops(
                 &m.0.model,
@@ -645,14 +716,33 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             tokens(ctx, "batch", batch)?,
         ))
     }
-    engine.register_fn(
+    register(
+        engine,
         "estimate_memory_mb",
+        &[
+            "model: Model",
+            "precision: string",
+            "seq_len: int",
+            "batch: int",
+            "float",
+        ],
+        "The memory to serve the model at a precision for a batch of sequences of this length, in MB: weights and activations.",
         |ctx: NativeCallContext, m: &mut ModelView, precision: &str, n: i64, batch: i64| {
             memory(&ctx, m, precision, (n, 0, batch))
         },
     );
-    engine.register_fn(
+    register(
+        engine,
         "estimate_memory_mb",
+        &[
+            "model: Model",
+            "precision: string",
+            "seq_len: int",
+            "output_tokens: int",
+            "batch: int",
+            "float",
+        ],
+        "As estimate_memory_mb(model, precision, seq_len, batch), with the key-value cache of the tokens a decoder generates.",
         |ctx: NativeCallContext,
          m: &mut ModelView,
          precision: &str,
@@ -674,8 +764,17 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             })
     };
     let d = devices.clone();
-    engine.register_fn(
+    register(
+        engine,
         "estimate_latency_ms",
+        &[
+            "model: Model",
+            "deployment: string",
+            "seq_len: int",
+            "batch: int",
+            "float",
+        ],
+        "The latency of one forward pass on the deployment class's device profile, in ms.",
         move |ctx: NativeCallContext, m: &mut ModelView, deployment: &str, n: i64, batch: i64| {
             let device = lookup(&d, &ctx, deployment)?;
             Ok::<_, Box<EvalAltResult>>(cost::estimate_latency_ms(
@@ -687,8 +786,11 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
         },
     );
     let d = devices.clone();
-    engine.register_fn(
+    register(
+        engine,
         "estimate",
+        &["task: Task", "model: Model", "precision: string", "Cost"],
+        "The whole call the task describes (prefill, then each generated token) priced on the task's deployment device at a precision: its latency_ms, prefill_ms, token_ms, output_tokens, memory_mb, memory_bound and precision.",
         move |ctx: NativeCallContext, t: &mut TaskView, m: ModelView, precision: &str| {
             use crate::cache::{Field as F, read};
             for field in [
@@ -717,10 +819,32 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             ))
         },
     );
-    engine.register_fn(
+    register(
+        engine,
         "device_memory_mb",
+        &["deployment: string", "float"],
+        "The memory of the deployment class's device profile (the bundle's [devices], else the default), in MB.",
         move |ctx: NativeCallContext, deployment: &str| {
             lookup(&devices, &ctx, deployment).map(|d| d.memory_mb)
         },
     );
+}
+
+/// The host API as Rhai definition files (`.d.rhai`, for the Rhai language server): every
+/// function, type and property this sandbox registers (`score`, `veto`, `abstain`, the `Task`
+/// and `Model` properties and methods, the cost functions), generated from the registrations
+/// themselves so that they cannot drift. Rhai's standard packages are left out (the language
+/// server knows them). Pairs of file name and content.
+pub fn definitions() -> Vec<(String, String)> {
+    let devices: Devices = Deployment::ALL
+        .iter()
+        .map(|d| (*d, DeviceProfile::default_for(*d)))
+        .collect();
+    let engine = build_engine(&Limits::default(), Arc::new(devices), "definitions".into());
+    engine
+        .definitions()
+        .include_standard_packages(false)
+        .with_headers(true)
+        .iter_files()
+        .collect()
 }

@@ -10,6 +10,7 @@
 //!   sandbox; [`decide`]: evaluation and combination into a [`Decision`]; [`golden`]: a
 //!   bundle's own test cases; [`sensitivity`]: how far each weight may move before the choice
 //!   changes; [`counterfactual`]: the nearest value of each task field that would change it.
+//! - [`signature`]: signed bundles, and the trusted keys that judge them.
 //!
 //! The engine knows nothing of HTTP, async runtimes, command lines, file watching or log files.
 
@@ -35,6 +36,7 @@ mod plain_enum;
 pub mod schema;
 pub mod script;
 pub mod sensitivity;
+pub mod signature;
 pub mod span;
 pub mod store;
 pub mod task;

@@ -5,6 +5,11 @@
 //! swaps. A failure at any step leaves the last good bundle serving and is kept, with its file,
 //! line and column, for status reports. A decision takes one [`snapshot`](BundleStore::snapshot)
 //! and uses it throughout, so no decision ever mixes two bundles.
+//!
+//! With trusted keys ([`BundleStore::trusting`]) the folder's signature must verify over its
+//! content hash before anything of it is loaded; a missing or failing signature is a refused
+//! reload like any other, its message naming the signature file. The signature is part of what
+//! a reload compares, so re-signing unchanged content (a key rotation) is noticed.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +20,7 @@ use arc_swap::ArcSwapOption;
 
 use crate::bundle::{Bundle, BundleError, CatalogOverride, Files};
 use crate::golden;
+use crate::signature::{self, SignatureError, TrustedKeys};
 use crate::span::Span;
 
 /// Why a reload was refused.
@@ -82,10 +88,14 @@ pub struct Active {
 pub struct BundleStore {
     dir: PathBuf,
     catalog: Option<PathBuf>,
+    trusted: Option<TrustedKeys>,
     active: ArcSwapOption<Active>,
     last_failure: Mutex<Option<ReloadFailure>>,
-    /// Hash of the content last refused, so that the same broken content is not retried (and
-    /// reported) on every rescan.
+    /// What the active bundle was read as: its hash, and with trusted keys its signature too
+    /// (see [`seen`]), so that a reload of the same content and signature is a no-op.
+    active_seen: Mutex<Option<String>>,
+    /// The same for the content last refused, so that the same broken content is not retried
+    /// (and reported) on every rescan.
     last_refused: Mutex<Option<String>>,
     /// Reload counters.
     pub counters: ReloadCounters,
@@ -108,12 +118,29 @@ impl BundleStore {
         BundleStore {
             dir: dir.into(),
             catalog,
+            trusted: None,
             active: ArcSwapOption::empty(),
             last_failure: Mutex::new(None),
+            active_seen: Mutex::new(None),
             last_refused: Mutex::new(None),
             counters: ReloadCounters::default(),
             reloading: Mutex::new(()),
         }
+    }
+
+    /// The store, requiring every bundle it activates to be signed by one of `keys`: a
+    /// reload whose signature is missing or does not verify is refused (the last good bundle
+    /// keeps serving), and a bundle activated directly must have passed them.
+    pub fn trusting(self, keys: TrustedKeys) -> BundleStore {
+        BundleStore {
+            trusted: Some(keys),
+            ..self
+        }
+    }
+
+    /// The trusted keys, if the store requires signed bundles.
+    pub fn trusted_keys(&self) -> Option<&TrustedKeys> {
+        self.trusted.as_ref()
     }
 
     /// The bundle folder.
@@ -167,23 +194,43 @@ impl BundleStore {
     pub fn reload(&self) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock();
         let started = Instant::now();
-        let outcome = self.try_reload(started);
-        self.record(&outcome, started);
+        let (outcome, seen) = self.try_reload(started);
+        self.record(&outcome, started, seen);
         outcome
     }
 
     /// Activates an already loaded bundle (e.g. the one built into the binary) without
-    /// reading the folder; its golden cases must pass.
+    /// reading the folder; its golden cases must pass, and with trusted keys it must have
+    /// passed them ([`Bundle::load_trusting`]).
     pub fn activate(&self, bundle: Bundle) -> ReloadOutcome {
         let _one_at_a_time = self.reloading.lock();
         let started = Instant::now();
-        let outcome = self.go_live(bundle, started);
-        self.record(&outcome, started);
+        let seen = Some(bundle.hash.clone());
+        let outcome = if self.trusted.is_some() && bundle.signed_by.is_none() {
+            let e = match bundle.origin.as_str() {
+                "<embedded>" => SignatureError::Embedded,
+                _ => SignatureError::Unsigned {
+                    path: self.dir.join(signature::SIGNATURE_FILE),
+                    keys: self.trusted_keys_name(),
+                },
+            };
+            rejected(bundle.hash.clone(), &e.into())
+        } else {
+            self.go_live(bundle, started)
+        };
+        self.record(&outcome, started, seen);
         outcome
     }
 
-    /// Counts, traces and remembers an outcome.
-    fn record(&self, outcome: &ReloadOutcome, started: Instant) {
+    fn trusted_keys_name(&self) -> String {
+        self.trusted
+            .as_ref()
+            .map(|t| t.path().display().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Counts, traces and remembers an outcome; `seen` is what the content was read as.
+    fn record(&self, outcome: &ReloadOutcome, started: Instant, seen: Option<String>) {
         match outcome {
             ReloadOutcome::Activated {
                 hash,
@@ -192,6 +239,9 @@ impl BundleStore {
                 ..
             } => {
                 self.counters.activated.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut g) = self.active_seen.lock() {
+                    *g = seen;
+                }
                 tracing::info!(dir = %self.dir.display(), %hash, generation, took_ms = took.as_secs_f64() * 1000.0, "bundle reload: activated");
             }
             ReloadOutcome::Unchanged { hash } => {
@@ -205,27 +255,54 @@ impl BundleStore {
                     *g = Some(f.clone());
                 }
                 if let Ok(mut g) = self.last_refused.lock() {
-                    *g = (!f.hash.is_empty()).then(|| f.hash.clone());
+                    *g = seen.filter(|_| !f.hash.is_empty());
                 }
             }
         }
     }
 
-    fn try_reload(&self, started: Instant) -> ReloadOutcome {
+    /// The outcome, and what the content was read as (see [`seen`]).
+    fn try_reload(&self, started: Instant) -> (ReloadOutcome, Option<String>) {
+        if self.trusted.is_some() && self.catalog.is_some() {
+            return (
+                rejected(String::new(), &SignatureError::CatalogOverride.into()),
+                None,
+            );
+        }
         let (files, replaced) = match self.read_files() {
             Ok(f) => f,
-            Err(e) => return rejected(String::new(), &e),
+            Err(e) => return (rejected(String::new(), &e), None),
         };
         let hash = files.hash();
-        let previous = self.snapshot().map(|b| b.hash.clone());
+        // Read after the files: a signer writes the content, then the signature.
+        let signature = match self.trusted {
+            None => None,
+            Some(_) => match signature::read_signature(&self.dir) {
+                Ok(s) => Some(s),
+                Err(e) => return (rejected(hash, &e.into()), None),
+            },
+        };
+        let seen = seen(&hash, signature.as_ref());
+        let previous = self.active_seen.lock().ok().and_then(|g| g.clone());
         let refused = self.last_refused.lock().ok().and_then(|g| g.clone());
-        if previous.as_deref() == Some(hash.as_str()) || refused.as_deref() == Some(hash.as_str()) {
-            return ReloadOutcome::Unchanged { hash };
+        if previous.as_ref() == Some(&seen) || refused.as_ref() == Some(&seen) {
+            return (ReloadOutcome::Unchanged { hash }, Some(seen));
         }
-        match Bundle::from_files(files, self.dir.display().to_string()) {
-            Ok(bundle) => self.go_live(bundle, started),
+        let signed_by = match (&self.trusted, &signature) {
+            (Some(keys), Some(bytes)) => match keys.verify(&self.dir, &hash, bytes.as_deref()) {
+                Ok(id) => Some(id),
+                Err(e) => return (rejected(hash, &e.into()), Some(seen)),
+            },
+            _ => None,
+        };
+        let outcome = match Bundle::from_files(files, self.dir.display().to_string()) {
+            Ok(mut bundle) => {
+                bundle.signed_by = signed_by;
+                self.go_live(bundle, started)
+            }
             Err(e) => rejected(hash, &CatalogOverride::rename(replaced.as_ref(), e)),
-        }
+        };
+        (outcome, Some(seen))
     }
 
     /// The gate every bundle passes before it is active: its golden cases.
@@ -252,6 +329,16 @@ impl BundleStore {
             .map(|path| files.replace_catalog(path, &self.dir.display().to_string()))
             .transpose()?;
         Ok((files, replaced))
+    }
+}
+
+/// What content was read as, for telling a reload with nothing new: its hash, and when
+/// trusted keys are configured the SHA-256 of its signature file (or `unsigned`).
+fn seen(hash: &str, signature: Option<&Option<Vec<u8>>>) -> String {
+    match signature {
+        None => hash.to_string(),
+        Some(None) => format!("{hash} unsigned"),
+        Some(Some(bytes)) => format!("{hash} signature {}", crate::hash::sha256(bytes)),
     }
 }
 

@@ -344,6 +344,31 @@ fn run_hostile(path: &Path) -> Result<(), Failed> {
     }
 }
 
+/// A file of an example bundle that has the name of one of `policies/` is a copy of it: bundles
+/// hold their own files (links out of a bundle folder are refused), and the examples must not
+/// drift from the default rules they build on.
+fn same_as_default(root: &Path) -> Result<(), Failed> {
+    let default = Files::read_dir(&root.join("policies"))?;
+    for dir in bundle_dirs(root).into_iter().skip(1) {
+        for (name, bytes) in Files::read_dir(&dir)?.0 {
+            // The commercial bundle's licence criterion replaces the default's on purpose
+            // (a veto instead of a light preference): its own, not a copy.
+            let own = name == "criteria/licence.rhai";
+            let shared = !own && (name == "catalog.yaml" || name.starts_with("criteria/"));
+            if let (true, Some(original)) = (shared, default.0.get(&name))
+                && *original != bytes
+            {
+                return Err(format!(
+                    "{}/{name} differs from policies/{name}: copy it again",
+                    dir.display()
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn bundle_dirs(root: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![root.join("policies")];
     if let Ok(entries) = std::fs::read_dir(root.join("examples/bundles")) {
@@ -452,5 +477,10 @@ fn main() {
         trials.push(Trial::test(name, move || run_hostile(&path)));
     }
     trials.extend(golden_trials(&root));
+    let example_root = root.clone();
+    trials.push(Trial::test(
+        "example-bundles::share-the-default-files-by-copy",
+        move || same_as_default(&example_root),
+    ));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -332,6 +332,13 @@ async fn select(
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
+    if q.top.is_some_and(|n| n as u64 > MAX_SAFE_INTEGER) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("top must be at most {MAX_SAFE_INTEGER}"),
+        );
+    }
     let syntax = match syntax_of(&headers) {
         Ok(s) => s,
         Err(message) => return unsupported(message),
@@ -535,6 +542,8 @@ async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
         "hash": bundle.map(|b| b.hash.clone()),
         "catalog_hash": bundle.map(|b| b.catalog_hash.clone()),
         "models": bundle.map(|b| b.catalog.models.len()),
+        "signed_by": bundle.and_then(|b| b.signed_by.clone()),
+        "trusted_keys": store.trusted_keys().map(|t| t.path().display().to_string()),
         "generation": active.as_ref().map_or(0, |a| a.generation),
         "loaded_at": active.as_ref().map(|a| humantime_rfc3339(a.loaded_at)),
         "reloads": {
@@ -623,6 +632,10 @@ struct RecentQuery {
     before: Option<u64>,
 }
 
+/// The largest integer a query parameter takes: the largest JavaScript holds exactly (2⁵³ − 1),
+/// as `schemas/openapi.json` states.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 /// The most decisions a page lists.
 const MAX_PAGE: usize = 100;
 
@@ -635,6 +648,13 @@ async fn recent_decisions(
     let Some(trail) = state.trail.clone() else {
         return no_log();
     };
+    if q.before.is_some_and(|b| b == 0 || b > MAX_SAFE_INTEGER) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("before must be a record number, 1 to {MAX_SAFE_INTEGER}"),
+        );
+    }
     let limit = q.limit.unwrap_or(20);
     if !(1..=MAX_PAGE).contains(&limit) {
         return error(

@@ -328,30 +328,40 @@ fn poll_mode_sees_changes_too() {
     assert_eq!(f.version(), "version 6");
 }
 
+/// A script linked to a file outside the bundle folder is refused, naming the link, and the
+/// last good bundle keeps serving: a bundle is what is in its folder (a link was followed, and a
+/// file anywhere on the machine could be read as a script, its first token quoted in the error).
+/// Links inside the folder — a ConfigMap's `..data` — still reload (see above).
 #[test]
-fn edits_behind_a_symlink_to_another_folder_reload() {
-    // examples/bundles/commercial links its scripts into policies/: the target folders are
-    // watched as well.
+fn a_script_linked_out_of_the_bundle_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let shared = dir.path().join("shared");
     std::fs::create_dir_all(&shared).unwrap();
     let bundle = dir.path().join("bundle");
     copy_dir(&repo().join("tests/bundles/tiny"), &bundle);
-    std::fs::rename(
-        bundle.join("criteria/version.rhai"),
-        shared.join("version.rhai"),
-    )
-    .unwrap();
+    let f = Fixture::watch(dir, bundle.clone(), None, WatchMode::Native);
+    let (g, r) = (f.store.generation(), f.rejected());
+    std::fs::write(shared.join("version.rhai"), version_script("version 7")).unwrap();
+    std::fs::remove_file(bundle.join("criteria/version.rhai")).unwrap();
     std::os::unix::fs::symlink(
         shared.join("version.rhai"),
         bundle.join("criteria/version.rhai"),
     )
     .unwrap();
-    let f = Fixture::watch(dir, bundle, None, WatchMode::Native);
-    let g = f.store.generation();
-    std::fs::write(shared.join("version.rhai"), version_script("version 7")).unwrap();
-    f.wait_activation(g);
-    assert_eq!(f.version(), "version 7");
+    f.wait_rejection(r);
+    assert_eq!(
+        f.store.generation(),
+        g,
+        "the last good bundle keeps serving"
+    );
+    assert_eq!(f.version(), "version 1");
+    let failure = f.store.last_failure().unwrap();
+    assert!(
+        failure.message.contains("criteria/version.rhai")
+            && failure.message.contains("leads out of the bundle folder"),
+        "{}",
+        failure.message
+    );
 }
 
 #[test]

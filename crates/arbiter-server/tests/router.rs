@@ -193,14 +193,10 @@ async fn readiness_follows_the_first_good_bundle() {
             .contains("cannot read")
     );
 
-    std::fs::create_dir_all(dir.path().join("none-yet")).unwrap();
-    for entry in ["bundle.toml", "catalog.yaml", "criteria", "tests"] {
-        std::os::unix::fs::symlink(
-            repo().join("tests/bundles/tiny").join(entry),
-            dir.path().join("none-yet").join(entry),
-        )
-        .unwrap();
-    }
+    arbiter_test_support::copy_dir(
+        &repo().join("tests/bundles/tiny"),
+        &dir.path().join("none-yet"),
+    );
     store.reload();
     let (status, _, _) = send(&app, get("/readyz")).await;
     assert_eq!(status, StatusCode::OK);
@@ -985,4 +981,53 @@ async fn a_logged_decision_has_its_report_priced_by_the_bundle_that_decided() {
     let (status, _, body) = send(&no_log, get(&format!("/v1/decisions/{id}/report"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("no decision log"), "{body}");
+}
+
+/// With trusted keys, `/v1/bundle` names the key that signed the active bundle; a reload refused
+/// for its signature leaves that bundle serving and is the `last_failure`, naming the signature.
+#[tokio::test]
+async fn bundle_status_names_the_signing_key_and_why_a_signature_was_refused() {
+    use arbiter_engine::bundle::Files;
+    use arbiter_engine::signature::{SIGNATURE_FILE, SecretKey, TrustedKeys};
+    let key = SecretKey::from_seed(&[9; 32]);
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys_path = keys_dir.path().join("trusted-keys");
+    std::fs::write(&keys_path, key.public().to_line()).unwrap();
+    let bundle = arbiter_test_support::BundleCopy::of("tests/bundles/tiny");
+    let hash = Files::read_dir(bundle.path()).unwrap().hash();
+    std::fs::write(bundle.file(SIGNATURE_FILE), key.sign(&hash)).unwrap();
+    let store = Arc::new(
+        BundleStore::new(bundle.path(), None).trusting(TrustedKeys::read(&keys_path).unwrap()),
+    );
+    store.reload();
+    let app = app(store.clone(), None, ServiceConfig::default());
+    let status = |body: String| serde_json::from_str::<serde_json::Value>(&body).unwrap();
+    let v = status(send(&app, get("/v1/bundle")).await.2);
+    assert_eq!(v["signed_by"], key.id());
+    assert_eq!(v["hash"], hash.as_str());
+    assert_eq!(v["trusted_keys"], keys_path.display().to_string());
+    assert!(v["last_failure"].is_null(), "{v}");
+
+    bundle.patch_script(
+        "size",
+        "fn evaluate",
+        "// edited after signing\nfn evaluate",
+    );
+    store.reload();
+    let v = status(send(&app, get("/v1/bundle")).await.2);
+    assert_eq!(v["hash"], hash.as_str(), "the last good bundle serves");
+    assert_eq!(v["signed_by"], key.id());
+    assert_eq!(v["reloads"]["rejected"], 1);
+    let message = v["last_failure"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(SIGNATURE_FILE) && message.contains("changed after signing"),
+        "{message}"
+    );
+    assert!(
+        v["last_failure"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with(SIGNATURE_FILE),
+        "{v}"
+    );
 }

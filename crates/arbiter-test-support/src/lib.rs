@@ -6,7 +6,8 @@
 //! - [`BundleCopy`]: a bundle (by default `policies/`) copied into its own temporary folder,
 //!   with the edits tests make to it: a criterion script patched, a weight changed.
 //! - [`Binary`], [`Running`] and [`text`]: a command-line binary run from the repository root
-//!   as a user runs it, to completion or in the background with its output lines read;
+//!   as a user runs it, to completion (within a deadline: [`Binary::run_within`]) or in the
+//!   background with its output lines read; [`assert_exit`] and [`assert_says`]: what it did;
 //!   [`oversized_post_status`]: what a server it started answers to a body past its limit.
 //! - [`external_references`]: what in an HTML page would load from outside it.
 //!
@@ -186,6 +187,19 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// The process exited with `code`; else the test fails showing what it said.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(out.status.code(), Some(code), "{}", text(out));
+}
+
+/// The process said `needle`, on stdout or stderr; else the test fails showing what it said.
+#[track_caller]
+pub fn assert_says(out: &Output, needle: &str) {
+    let t = text(out);
+    assert!(t.contains(needle), "missing {needle:?} in:\n{t}");
+}
+
 /// A command-line binary under test. Its path comes from the test that runs it
 /// (`Binary::new(env!("CARGO_BIN_EXE_arbiter"))`): only a binary's own crate knows it.
 #[derive(Debug, Clone, Copy)]
@@ -218,6 +232,39 @@ impl Binary {
             .current_dir(dir)
             .output()
             .unwrap_or_else(|e| panic!("{} does not run: {e}", self.path))
+    }
+
+    /// Runs the binary from the repository root with `args`, which must finish within `limit`:
+    /// past it the process is killed and the test fails (a server that should refuse to start
+    /// fails the test instead of hanging it). Its output must fit the pipes' buffers.
+    pub fn run_within(&self, args: &[&str], limit: Duration) -> Output {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.path));
+        let deadline = Instant::now() + limit;
+        while child
+            .try_wait()
+            .unwrap_or_else(|e| panic!("cannot wait for {}: {e}", self.path))
+            .is_none()
+        {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "`{} {}` still runs after {limit:?}",
+                    self.path,
+                    args.join(" ")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("cannot read the output of {}: {e}", self.path))
     }
 
     /// Starts the binary from the repository root with `args`, its output lines read as they

@@ -7,6 +7,22 @@ use arbiter_engine::{Bundle, Catalog, Family, Model};
 
 use super::policies;
 
+/// The frozen bundle's files (`benches/policies/`) with the live catalog,
+/// `policies/catalog.yaml`, as its catalog: the rules stay frozen, the models are today's.
+pub(super) fn frozen_files() -> Files {
+    let mut files = Files::read_dir(&policies()).unwrap();
+    let live = policies().join("../../../../policies/catalog.yaml");
+    files
+        .0
+        .insert("catalog.yaml".into(), std::fs::read(live).unwrap());
+    files
+}
+
+/// The frozen bundle with the live catalog.
+pub(super) fn frozen_bundle() -> Bundle {
+    Bundle::from_files(frozen_files(), "benches/policies".into()).unwrap()
+}
+
 /// `n` variants of the base models, deterministic: model i is base model i % len with its id
 /// suffixed `-synth-{i}`, its hidden size moved by a multiple of its head count (so it still
 /// splits into heads; heads and key-value heads are left alone, so grouped-query models keep
@@ -115,7 +131,7 @@ pub(super) fn bundle_with(models: Vec<Model>) -> Bundle {
         "the synthetic catalog fails its checks: {problems:?}"
     );
     let yaml = arbiter_engine::yaml::to_string(&serde_json::to_value(&catalog).unwrap());
-    let mut files = Files::read_dir(&policies()).unwrap();
+    let mut files = frozen_files();
     files.0.insert("catalog.yaml".into(), yaml.into_bytes());
     Bundle::from_files(files, "synthetic".into()).unwrap()
 }
@@ -124,7 +140,7 @@ pub(super) fn bundle_with(models: Vec<Model>) -> Bundle {
 /// for `name == "floor"`, to one criterion whose script only returns a constant score: the cost
 /// of calling a script at all.
 pub(super) fn bundle_of_one(name: &str) -> Bundle {
-    let mut files = Files::read_dir(&policies()).unwrap();
+    let mut files = frozen_files();
     let manifest = String::from_utf8(files.0["bundle.toml"].clone()).unwrap();
     // The manifest up to its first criterion, then that criterion alone.
     let head = manifest.split("\n[[criterion]]").next().unwrap();

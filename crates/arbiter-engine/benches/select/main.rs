@@ -31,7 +31,7 @@
 //! precision (per criterion and per ranked model). A disagreement panics, so the bench fails.
 //!
 //! The scripted side runs a FROZEN COPY of the default bundle, `benches/policies/` (bundle.toml
-//! and the criteria copied from `policies/`; the catalog is a symbolic link to the live one), so
+//! and the criteria copied from `policies/`; the catalog is the live one, `policies/catalog.yaml`), so
 //! editing `policies/` never requires editing Rust — the golden cases guard the live policy. To
 //! measure a changed policy, copy its files into `benches/policies/` and mirror the change in
 //! `native/` (one file a script). `cargo test -p arbiter-engine --bench select` runs the check
@@ -61,10 +61,10 @@ use std::time::Duration;
 
 use arbiter_engine::cost::Precision;
 use arbiter_engine::load::{load_task, task_from_str};
-use arbiter_engine::{Bundle, Syntax, Task, decide};
+use arbiter_engine::{Syntax, Task, decide};
 use criterion::{Criterion, SamplingMode, criterion_group};
 
-use catalogs::{bundle_of_one, bundle_with, probe_models, synthetic_models};
+use catalogs::{bundle_of_one, bundle_with, frozen_bundle, probe_models, synthetic_models};
 use check::check_agreement;
 use native::{NativeCatalog, native_select};
 use tasks::{CHECK_TASKS, ENGLISH_TASK};
@@ -77,14 +77,14 @@ fn repo() -> PathBuf {
 }
 
 /// The bench's frozen copy of the default bundle (`benches/policies/`: bundle.toml and the
-/// criteria copied from `policies/`, the catalog a symbolic link to the live one).
+/// criteria copied from `policies/`, with the live catalog, `policies/catalog.yaml`).
 fn policies() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/policies")
 }
 
 fn select(c: &mut Criterion) {
     let started = std::time::Instant::now();
-    let default = Bundle::load(&policies(), None).unwrap();
+    let default = frozen_bundle();
     let chinese = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();
     let english = task_from_str(ENGLISH_TASK, Syntax::Yaml, "bench").unwrap();
     let synthetic = bundle_with(synthetic_models(&default.catalog.models, SYNTHETIC_MODELS));
@@ -92,7 +92,7 @@ fn select(c: &mut Criterion) {
     // verdict cache is measured on its own below.
     default.cache.set_enabled(false);
     synthetic.cache.set_enabled(false);
-    let cached = Bundle::load(&policies(), None).unwrap();
+    let cached = frozen_bundle();
     eprintln!(
         "setup: default bundle and a {}-model synthetic bundle loaded in {:.1} s",
         synthetic.catalog.models.len(),
@@ -271,7 +271,7 @@ fn main() {
             .expect("SELECT_REPEAT=N, N,native or N,one:CRITERION");
         let bundle = match side.strip_prefix("one:") {
             Some(name) => bundle_of_one(name),
-            None => Bundle::load(&policies(), None).unwrap(),
+            None => frozen_bundle(),
         };
         bundle.cache.set_enabled(false);
         let task = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();

@@ -161,6 +161,7 @@ fn decide_stamped_until(
             name: bundle.manifest.name.clone(),
             version: bundle.manifest.version.clone(),
             hash: bundle.hash.clone(),
+            signed_by: bundle.signed_by.clone(),
         },
         catalog_hash: bundle.catalog_hash.clone(),
         task_hash: task_hash(&task),

@@ -98,6 +98,9 @@ impl Decision {
 
     /// The fields in which two decisions differ, apart from the envelope (`decision_id`,
     /// `created_at`) that every run stamps anew: empty when a replay reproduced a decision.
+    /// The bundle's `signed_by` is envelope too: it says which key vouched for the content when
+    /// the decision was made (a replay from the archive is checked by no key), while the content
+    /// itself is compared by its hash.
     pub fn differences(&self, other: &Decision) -> Vec<&'static str> {
         let mut out = Vec::new();
         macro_rules! cmp {
@@ -107,9 +110,15 @@ impl Decision {
                 })*
             };
         }
+        cmp!(engine_version);
+        let unsigned = |b: &BundleRef| BundleRef {
+            signed_by: None,
+            ..b.clone()
+        };
+        if unsigned(&self.bundle) != unsigned(&other.bundle) {
+            out.push("bundle");
+        }
         cmp!(
-            engine_version,
-            bundle,
             catalog_hash,
             task_hash,
             task,
@@ -135,6 +144,10 @@ pub struct BundleRef {
     pub version: String,
     /// Content hash of all its files.
     pub hash: String,
+    /// The id of the trusted key whose signature the bundle passed, when the decision was made
+    /// with trusted keys (`--trusted-keys`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
 }
 
 /// The outcome of a decision.

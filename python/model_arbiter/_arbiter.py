@@ -295,9 +295,8 @@ def import_catalog(
         CatalogImportError: A path could not be imported, an id is there twice, or the result
             is not a valid catalog; ``errors`` lists every one, and nothing is returned.
     """
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        paths = [paths]  # type: ignore[list-item]
-    names = [os.fsdecode(p) for p in paths]  # type: ignore[arg-type]
+    items = [paths] if isinstance(paths, (str, bytes, os.PathLike)) else list(paths)
+    names = [os.fsdecode(p) for p in items]
     merged = None if merge is None else os.fspath(merge)
     text, rows = _native.import_catalog(names, id, merged)
     models = []

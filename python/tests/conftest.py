@@ -17,6 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 TASKS = sorted(p for p in (REPO / "examples" / "tasks").iterdir() if p.is_file())
 COMMERCIAL = REPO / "examples" / "bundles" / "commercial"
 
+# A task as a notebook would write it: the README's.
+CHINESE = {
+    "name": "Chinese product-review sentiment",
+    "task": "text-classification",
+    "languages": ["zh"],
+    "data": {"labeled_examples": 8000},
+}
+
 
 def _built_binary() -> Path:
     """Builds the `arbiter` binary with cargo and returns its path."""

@@ -12,16 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import COMMERCIAL, REPO, TASKS, without_stamp
+from conftest import CHINESE, COMMERCIAL, REPO, TASKS, without_stamp
 
 import model_arbiter as ma
-
-CHINESE = {
-    "name": "Chinese product-review sentiment",
-    "task": "text-classification",
-    "languages": ["zh"],
-    "data": {"labeled_examples": 8000},
-}
 
 CHINESE_YAML = """\
 name: Chinese product-review sentiment
@@ -198,15 +191,7 @@ def test_the_bundle_built_in_is_policies(arb) -> None:
     assert (folder.name, folder.version, folder.hash) == (arb.name, arb.version, arb.hash)
     assert folder.origin.endswith("policies") and arb.origin == "<embedded>"
     assert arb.models == folder.models and len(arb.models) == 75
-    assert list(arb.criteria) == [
-        "task_type",
-        "language",
-        "domain",
-        "resources",
-        "data_volume",
-        "benchmarks",
-        "licence",
-    ]
+    assert arb.criteria == folder.criteria and len(arb.criteria) == 7
     assert repr(arb).startswith("<Arbiter default ")
 
 

@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import CHINESE, REPO
 
 import model_arbiter as ma
+
+ENGLISH = dict(CHINESE, languages=["en"])
 
 FOUR_ERRORS = """\
 name: Sentiment
@@ -72,15 +74,8 @@ def test_a_syntax_error_is_located(arb) -> None:
 
 
 def test_weights_the_bundle_does_not_have_are_a_task_error(arb) -> None:
-    task = {
-        "name": "x",
-        "task": "text-classification",
-        "languages": ["en"],
-        "data": {"labeled_examples": 100},
-        "weights": {"colour": 2},
-    }
     with pytest.raises(ma.TaskError) as caught:
-        arb.select(task)
+        arb.select(dict(ENGLISH, weights={"colour": 2}))
     (problem,) = caught.value.problems
     assert problem.pointer == "/weights" and "`colour`" in problem.message
 
@@ -98,15 +93,9 @@ def test_what_is_not_a_task(arb, tmp_path: Path) -> None:
 
 
 def test_nan_and_infinities_in_a_mapping_are_problems_where_they_are(arb) -> None:
-    task = {
-        "name": "x",
-        "task": "text-classification",
-        "languages": ["en"],
-        "data": {"labeled_examples": 100},
-        "resources": {"max_latency_ms": float("inf"), "max_memory_mb": float("nan")},
-    }
+    resources = {"max_latency_ms": float("inf"), "max_memory_mb": float("nan")}
     with pytest.raises(ma.TaskError) as caught:
-        arb.select(task)
+        arb.select(dict(ENGLISH, resources=resources))
     pointers = {p.pointer: p.message for p in caught.value.problems}
     assert set(pointers) == {"/resources/max_latency_ms", "/resources/max_memory_mb"}
     assert all("not a finite number" in m for m in pointers.values())

@@ -6,13 +6,7 @@ import math
 import sys
 
 import pytest
-
-CHINESE = {
-    "name": "Chinese product-review sentiment",
-    "task": "text-classification",
-    "languages": ["zh"],
-    "data": {"labeled_examples": 8000},
-}
+from conftest import CHINESE
 
 
 def test_one_row_per_ranked_model_one_column_per_criterion(arb) -> None:

@@ -8,15 +8,9 @@ __version__: str
 class Task:
     """A validated task: the result of the loading gates (syntax, schema, semantic checks)."""
 
-    def json(self) -> str:
-        """The task as JSON, as given (before defaults are filled in)."""
-
 class Decision:
     """A decision with the bundle that made it."""
 
-    @property
-    def catalog_models(self) -> int:
-        """How many models the catalog held."""
     def json(self) -> str:
         """The decision record as ``arbiter select --format json`` prints it."""
     def explain(self, markdown: bool = False) -> str:

@@ -32,11 +32,6 @@ struct PyTask {
 
 #[pymethods]
 impl PyTask {
-    /// The task as JSON, as given (before defaults are filled in).
-    fn json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.task).map_err(|e| PyRuntimeError::new_err(e.to_string()))
-    }
-
     fn __repr__(&self) -> String {
         format!("<Task {:?} ({})>", self.task.name, self.task.task)
     }
@@ -258,12 +253,6 @@ impl PyDecision {
             _ => Vec::new(),
         };
         Ok((lines, vetoes, this.map(|r| (r.rank, r.score)), gaps))
-    }
-
-    /// How many models the catalog held.
-    #[getter]
-    fn catalog_models(&self) -> usize {
-        self.bundle.catalog.models.len()
     }
 }
 

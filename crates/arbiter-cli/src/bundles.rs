@@ -6,10 +6,6 @@ use arbiter_engine::bundle::{CatalogOverride, Files, SignatureError, TrustedKeys
 use arbiter_engine::{Bundle, BundleError};
 use clap::Args;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_bundle.rs"));
-}
-
 /// Bundle options shared by the commands that decide.
 #[derive(Args, Debug, Clone)]
 pub struct BundleArgs {
@@ -69,13 +65,14 @@ pub fn load(args: &BundleArgs) -> Result<Bundle, BundleError> {
     match dir {
         Some(dir) => Bundle::load_trusting(&dir, args.catalog.as_deref(), trusted.as_ref()),
         None => {
-            let mut files = Files::from_pairs(embedded::FILES.iter().copied());
+            let mut files = Files::from_pairs(arbiter_default_bundle::FILES.iter().copied());
+            let origin = arbiter_default_bundle::ORIGIN;
             let replaced = args
                 .catalog
                 .as_deref()
-                .map(|path| files.replace_catalog(path, "<embedded>"))
+                .map(|path| files.replace_catalog(path, origin))
                 .transpose()?;
-            Bundle::from_files(files, "<embedded>".into())
+            Bundle::from_files(files, origin.into())
                 .map_err(|e| CatalogOverride::rename(replaced.as_ref(), e))
         }
     }

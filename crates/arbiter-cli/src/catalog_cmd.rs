@@ -111,15 +111,8 @@ fn import(args: &ImportArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let unstated: Vec<&str> = imported
-        .iter()
-        .filter(|i| !i.domain_stated)
-        .map(|i| i.model.id.as_str())
-        .collect();
-    let mut text = header(&imported, args.merge.as_deref());
-    text.push_str(
-        &hf::catalog_yaml(&catalog, &unstated).context("cannot write the catalog as YAML")?,
-    );
+    let text = hf::catalog_document(&catalog, &imported, args.merge.as_deref())
+        .context("cannot write the catalog as YAML")?;
     // The same gates as any catalog: syntax, schema, semantic checks (Catalog::check).
     if let Err(e) = load::catalog_from_str(&text, Syntax::Yaml, "<imported catalog>") {
         eprintln!("error: {e}");
@@ -144,20 +137,6 @@ fn import(args: &ImportArgs) -> anyhow::Result<u8> {
             .context("cannot write to standard output")?,
     }
     Ok(if failed > 0 { exit::INVALID } else { exit::OK })
-}
-
-/// The comment at the top of the written catalog.
-fn header(imported: &[Imported], merged: Option<&Path>) -> String {
-    let mut s = String::from("# Written by `arbiter catalog import`");
-    if let Some(m) = merged {
-        s.push_str(&format!(" from {} plus", m.display()));
-    }
-    s.push_str(":\n");
-    for i in imported {
-        s.push_str(&format!("#   {} <- {}\n", i.model.id, i.source));
-    }
-    s.push_str("# Fields no source stated are absent; the import's summary lists them.\n");
-    s
 }
 
 /// One model's summary for stderr.

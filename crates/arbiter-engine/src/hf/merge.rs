@@ -1,6 +1,7 @@
 //! Merging imported models into a catalog, and writing it as YAML.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -86,4 +87,30 @@ pub fn catalog_yaml(
         }
     }
     Ok(crate::yaml::to_string(&value))
+}
+
+/// The catalog file `arbiter catalog import` writes: a comment naming each imported model and
+/// its source (and the catalog merged into, if any), then [`catalog_yaml`] with the domain left
+/// out where no card stated it.
+pub fn catalog_document(
+    catalog: &Catalog,
+    imported: &[Imported],
+    merged: Option<&Path>,
+) -> Result<String, serde_json::Error> {
+    let unstated: Vec<&str> = imported
+        .iter()
+        .filter(|i| !i.domain_stated)
+        .map(|i| i.model.id.as_str())
+        .collect();
+    let mut s = String::from("# Written by `arbiter catalog import`");
+    if let Some(m) = merged {
+        s.push_str(&format!(" from {} plus", m.display()));
+    }
+    s.push_str(":\n");
+    for i in imported {
+        s.push_str(&format!("#   {} <- {}\n", i.model.id, i.source));
+    }
+    s.push_str("# Fields no source stated are absent; the import's summary lists them.\n");
+    s.push_str(&catalog_yaml(catalog, &unstated)?);
+    Ok(s)
 }

@@ -43,7 +43,7 @@ pub use benchmarks::benchmark_key;
 pub use card::{front_matter, read_card, spdx_license, task_for_class};
 pub use config::{Architecture, MODEL_TYPES, architecture, read_json};
 pub use layout::{Located, locate};
-pub use merge::{DuplicateId, catalog_yaml, merge};
+pub use merge::{DuplicateId, catalog_document, catalog_yaml, merge};
 pub use safetensors::{MAX_SAFETENSORS_HEADER, SafetensorsHeader, safetensors_header};
 
 /// Why a folder could not be imported. Every variant names the file (or folder) at fault.

@@ -1,5 +1,5 @@
-//! Embeds the default bundle (`policies/`) into the binary, so that `arbiter select` works from
-//! any folder. Every file of the folder is included, in path order; hidden and editor files are
+//! Embeds the default bundle (`policies/`) into the crate, so that `arbiter select` and the Python
+//! package's `Arbiter()` work from any folder. Every file of the folder is included, in path order; hidden and editor files are
 //! skipped here already, and `Files::from_pairs` applies the engine's one ignore rule at run time.
 
 use std::fmt::Write as _;

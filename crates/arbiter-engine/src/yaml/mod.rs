@@ -142,8 +142,9 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
     }
 }
 
-/// The parser reads a line break after a text that lacks one, so a problem at the very end of
-/// such a text is placed on a line the text does not have: it goes at the end of the last line.
+/// The parser reads a line break after a text that lacks one, so a problem (or an empty node)
+/// at the very end of such a text is placed on a line the text does not have: it goes at the end
+/// of the last line.
 fn within_text(text: &str, span: Span) -> Span {
     // Line breaks as YAML counts them: LF, CR LF, CR.
     let breaks =
@@ -157,7 +158,12 @@ fn within_text(text: &str, span: Span) -> Span {
 
 /// Where every node and key of a document sits (empty when it does not parse).
 pub(crate) fn positions(text: &str) -> Positions {
-    build(text, true).map(|p| p.positions).unwrap_or_default()
+    let mut p = build(text, true).map(|p| p.positions).unwrap_or_default();
+    // An empty node at the very end (`---`, `? `) sits where the parser read its line break.
+    for span in p.nodes.values_mut().chain(p.keys.values_mut()) {
+        *span = within_text(text, *span);
+    }
+    p
 }
 
 fn build(text: &str, track: bool) -> Result<Parsed, SyntaxError> {

@@ -85,9 +85,12 @@ fn inline(v: &Value) -> String {
 
 /// A string, plain when that is unambiguous, quoted otherwise.
 fn string(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        // JSON's escapes are valid in a double-quoted YAML scalar.
-        return Value::String(s.to_string()).to_string();
+    if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
+        // JSON's escapes are valid in a double-quoted YAML scalar. A byte order mark must be
+        // escaped too: YAML forbids one inside a document, even in a quoted scalar.
+        return Value::String(s.to_string())
+            .to_string()
+            .replace('\u{feff}', "\\ufeff");
     }
     if plain_is_safe(s) {
         s.to_string()
@@ -189,6 +192,7 @@ mod tests {
             "?",
             "a,b",
             "x\u{7f}",
+            "edge\u{feff}case",
         ];
         for s in tricky {
             let text = to_string(&json!({ "k": s }));

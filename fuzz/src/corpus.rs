@@ -140,7 +140,7 @@ pub fn small_policies(models: usize) -> Files {
         .map_or(text.len(), |(i, _)| i + 1);
     files
         .0
-        .insert("catalog.yaml".into(), text[..cut].as_bytes().to_vec());
+        .insert("catalog.yaml".into(), text.as_bytes()[..cut].to_vec());
     files
 }
 

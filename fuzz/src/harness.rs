@@ -57,6 +57,10 @@ pub trait Target {
     fn run(&mut self, input: &[u8]) -> Verdict;
     /// The extension of a saved input.
     fn extension(&self) -> &'static str;
+    /// What the target counted (how many inputs got how far), for the worker's last line.
+    fn stats(&self) -> String {
+        String::new()
+    }
 }
 
 /// A class from anything hashable (std's `DefaultHasher` has fixed keys: deterministic).
@@ -252,6 +256,12 @@ pub fn work(
         }
     }
     counts.peak_kib = peak_kib();
+    eprintln!(
+        "{name}: cases {start}..{end}: {} outcome classes seen{}{}",
+        classes.len(),
+        if target.stats().is_empty() { "" } else { "; " },
+        target.stats()
+    );
     let text = format!(
         "{} {} {} {}",
         counts.cases, counts.crashes, counts.hangs, counts.peak_kib

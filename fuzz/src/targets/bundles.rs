@@ -111,12 +111,19 @@ impl Target for ManifestTarget {
         16 * 1024
     }
 
+    fn stats(&self) -> String {
+        format!(
+            "{} manifests parsed, a quarter of them loaded as a bundle",
+            self.valid
+        )
+    }
+
     fn run(&mut self, input: &[u8]) -> Verdict {
         let text = String::from_utf8_lossy(input);
         match bundle::parse_manifest(&text, "fuzz/bundle.toml") {
             Ok(manifest) => {
                 self.valid += 1;
-                if self.valid % self.decide_every != 0 {
+                if !self.valid.is_multiple_of(self.decide_every) {
                     return Ok(class_of((20, manifest.criteria.len().min(8))));
                 }
                 let mut files = self.policies.clone();
@@ -157,6 +164,7 @@ fn hostile_manifest(limits: &str, on_error: &str) -> String {
 pub struct ScriptTarget {
     catalog: Vec<u8>,
     task: Task,
+    loaded: u64,
 }
 
 impl ScriptTarget {
@@ -165,6 +173,7 @@ impl ScriptTarget {
         ScriptTarget {
             catalog: corpus::text("tests/cases/hostile/catalog.yaml").into_bytes(),
             task: corpus::fixed_task(),
+            loaded: 0,
         }
     }
 }
@@ -339,6 +348,10 @@ impl Target for ScriptTarget {
         32 * 1024
     }
 
+    fn stats(&self) -> String {
+        format!("{} scripts loaded and decided with", self.loaded)
+    }
+
     fn run(&mut self, input: &[u8]) -> Verdict {
         // The policy on errors varies with the input, so that each path is taken.
         let on_error = ["fail", "abstain", "veto"][input.len() % 3];
@@ -349,7 +362,10 @@ impl Target for ScriptTarget {
             ("criteria/hostile.rhai", input),
         ]);
         Ok(match Bundle::from_files(files, "fuzz".into()) {
-            Ok(b) => decide_class(30, &b, self.task.clone()),
+            Ok(b) => {
+                self.loaded += 1;
+                decide_class(30, &b, self.task.clone())
+            }
             Err(e) => {
                 if let Some((file, span)) = e.location()
                     && file.ends_with("hostile.rhai")

@@ -29,6 +29,7 @@ pub struct HttpTarget {
     logged: Router,
     guarded: Router,
     ids: Vec<String>,
+    decided: u64,
     _dir: tempfile::TempDir,
 }
 
@@ -91,6 +92,7 @@ impl HttpTarget {
             logged,
             guarded,
             ids,
+            decided: 0,
             _dir: dir,
         }
     }
@@ -296,6 +298,9 @@ impl Target for HttpTarget {
                 .unwrap_or_else(|| text.chars().take(2000).collect());
             return Err(format!("{status} for {method} {route}: {why}"));
         }
+        if route == "/v1/select" && status.is_success() {
+            self.decided += 1;
+        }
         let code = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string));
@@ -316,5 +321,9 @@ impl Target for HttpTarget {
 
     fn extension(&self) -> &'static str {
         "http"
+    }
+
+    fn stats(&self) -> String {
+        format!("{} requests answered with a decision", self.decided)
     }
 }

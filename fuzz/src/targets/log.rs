@@ -19,6 +19,9 @@ pub struct LogTarget {
     path: PathBuf,
     seeds: Vec<Vec<u8>>,
     decision: Decision,
+    /// Inputs that verified whole, or whole but for a torn tail; inputs that opened.
+    sound: u64,
+    opened: u64,
 }
 
 impl LogTarget {
@@ -76,6 +79,8 @@ impl LogTarget {
             path,
             seeds,
             decision,
+            sound: 0,
+            opened: 0,
         }
     }
 }
@@ -269,6 +274,10 @@ impl Target for LogTarget {
             }
             Err(_) => return Ok(class ^ 1),
         };
+        self.opened += 1;
+        if v.intact() || torn {
+            self.sound += 1;
+        }
         if torn && !torn_path.exists() {
             return Err("a torn tail was not set aside".into());
         }
@@ -291,5 +300,12 @@ impl Target for LogTarget {
 
     fn extension(&self) -> &'static str {
         "log"
+    }
+
+    fn stats(&self) -> String {
+        format!(
+            "{} logs opened and appended to, {} of them sound (checked after the append)",
+            self.opened, self.sound
+        )
     }
 }

@@ -1,32 +1,23 @@
 //! Seeds and dictionaries read from the repository: `examples/`, `tests/cases/`, `policies/`
 //! and the schemas.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arbiter_engine::bundle::Files;
 use arbiter_engine::load::{self, Syntax};
 
-/// The repository this fuzz workspace belongs to.
-pub fn repo() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.parent().unwrap_or(here).to_path_buf()
-}
+pub use arbiter_test_support::repo;
 
-/// The files of a folder with one of these extensions, sorted by name.
+/// The files of a repository folder with one of these extensions, sorted by name.
 pub fn files(dir: &str, exts: &[&str]) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(repo().join(dir)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| exts.contains(&e))
-        })
-        .collect();
-    out.sort();
-    out
+    arbiter_test_support::repo_listing(dir, |p| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e))
+    })
+    .into_iter()
+    .map(|rel| repo().join(rel))
+    .collect()
 }
 
 /// The contents of those files.

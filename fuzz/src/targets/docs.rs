@@ -95,8 +95,29 @@ fn round_trip<T: PartialEq + serde::Serialize + std::fmt::Debug>(
     }
 }
 
-fn utf8(input: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(input)
+/// A document through every gate, as YAML and as JSON: a refusal is checked and classed; a
+/// valid document is written back and read again, then handed to `valid` with its syntax and
+/// text, which returns its class.
+fn through_gates<T: PartialEq + serde::Serialize + std::fmt::Debug>(
+    input: &[u8],
+    load: impl Fn(&str, Syntax) -> Result<T, LoadError>,
+    mut valid: impl FnMut(T, Syntax, &str) -> Result<u64, String>,
+) -> Verdict {
+    let text = String::from_utf8_lossy(input);
+    let mut class = 0u64;
+    for syntax in [Syntax::Yaml, Syntax::Json] {
+        match load(&text, syntax) {
+            Ok(doc) => {
+                round_trip(&doc, &load)?;
+                class ^= valid(doc, syntax, &text)?;
+            }
+            Err(e) => {
+                check_error(&text, &e)?;
+                class ^= error_class(syntax, &e);
+            }
+        }
+    }
+    Ok(class)
 }
 
 /// `task`: task documents, then a sample of the valid ones decided by the default bundle.
@@ -190,27 +211,18 @@ impl Target for TaskTarget {
     }
 
     fn run(&mut self, input: &[u8]) -> Verdict {
-        let text = utf8(input);
-        let mut class = 0u64;
-        for syntax in [Syntax::Yaml, Syntax::Json] {
-            match load::task_from_str(&text, syntax, "fuzz") {
-                Ok(task) => {
-                    round_trip(&task, |t, s| load::task_from_str(t, s, "again"))?;
-                    self.valid += 1;
-                    class ^=
-                        if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
-                            self.decide(task)?
-                        } else {
-                            class_of(6)
-                        };
+        through_gates(
+            input,
+            |t, s| load::task_from_str(t, s, "fuzz"),
+            |task, syntax, _| {
+                self.valid += 1;
+                if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
+                    self.decide(task)
+                } else {
+                    Ok(class_of(6))
                 }
-                Err(e) => {
-                    check_error(&text, &e)?;
-                    class ^= error_class(syntax, &e);
-                }
-            }
-        }
-        Ok(class)
+            },
+        )
     }
 
     fn extension(&self) -> &'static str {
@@ -296,25 +308,19 @@ impl Target for CatalogTarget {
     }
 
     fn run(&mut self, input: &[u8]) -> Verdict {
-        let text = utf8(input);
-        let mut class = 0u64;
-        for syntax in [Syntax::Yaml, Syntax::Json] {
-            match load::catalog_from_str(&text, syntax, "fuzz") {
-                Ok(catalog) => {
-                    round_trip::<Catalog>(&catalog, |t, s| load::catalog_from_str(t, s, "again"))?;
-                    self.valid += 1;
-                    class ^= class_of((10, catalog.models.len().min(5)));
-                    if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
-                        class ^= self.decide(&text)?;
-                    }
+        through_gates(
+            input,
+            |t, s| load::catalog_from_str(t, s, "fuzz"),
+            |catalog: Catalog, syntax, text| {
+                self.valid += 1;
+                let class = class_of((10, catalog.models.len().min(5)));
+                if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
+                    Ok(class ^ self.decide(text)?)
+                } else {
+                    Ok(class)
                 }
-                Err(e) => {
-                    check_error(&text, &e)?;
-                    class ^= error_class(syntax, &e);
-                }
-            }
-        }
-        Ok(class)
+            },
+        )
     }
 
     fn extension(&self) -> &'static str {

@@ -24,13 +24,25 @@ pub fn to_string(value: &Value) -> String {
     out
 }
 
+/// YAML allows an implicit key (`key: value`) of at most 1024 characters.
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 fn mapping(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize) {
     for (i, (key, value)) in m.iter().enumerate() {
         // The first key of a mapping inside a list item follows its `- `.
         if i > 0 || !out.ends_with("- ") {
             push_indent(out, indent);
         }
-        *out += &string(key);
+        let key = string(key);
+        if key.chars().count() > MAX_IMPLICIT_KEY {
+            // Too long for an implicit key: an explicit one, `? key` then `: value`.
+            *out += "? ";
+            *out += &key;
+            out.push('\n');
+            push_indent(out, indent);
+        } else {
+            *out += &key;
+        }
         out.push(':');
         match value {
             Value::Object(inner) if !inner.is_empty() => {
@@ -85,9 +97,12 @@ fn inline(v: &Value) -> String {
 
 /// A string, plain when that is unambiguous, quoted otherwise.
 fn string(s: &str) -> String {
-    if s.chars().any(char::is_control) {
-        // JSON's escapes are valid in a double-quoted YAML scalar.
-        return Value::String(s.to_string()).to_string();
+    if s.chars().any(|c| c.is_control() || c == '\u{feff}') {
+        // JSON's escapes are valid in a double-quoted YAML scalar. A byte order mark must be
+        // escaped too: YAML forbids one inside a document, even in a quoted scalar.
+        return Value::String(s.to_string())
+            .to_string()
+            .replace('\u{feff}', "\\ufeff");
     }
     if plain_is_safe(s) {
         s.to_string()
@@ -189,6 +204,7 @@ mod tests {
             "?",
             "a,b",
             "x\u{7f}",
+            "edge\u{feff}case",
         ];
         for s in tricky {
             let text = to_string(&json!({ "k": s }));
@@ -196,6 +212,18 @@ mod tests {
                 crate::yaml::from_str(&text).unwrap_or_else(|e| panic!("{s:?} → {text:?}: {e}"));
             assert_eq!(back, json!({ "k": s }), "{s:?} → {text:?}");
         }
+        // Keys past YAML's 1024 characters for an implicit key, before each kind of value.
+        let long = |c: &str, n| format!("{}:", c.repeat(n));
+        let v = json!({
+            long("a", 1024): 1,
+            long("b", 1025): {"x": 1, long("c", 2000): [1, {"y": 2}]},
+            long("d", 3000): [[1], {long("e", 1100): "z", "f": 1}],
+            long("it's ", 300): "",
+        });
+        let text = to_string(&v);
+        let back: serde_json::Value =
+            crate::yaml::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back, v, "{text}");
         assert_eq!(
             to_string(&json!("CC-BY-4.0")),
             "CC-BY-4.0\n",

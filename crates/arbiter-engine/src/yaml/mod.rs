@@ -130,17 +130,40 @@ pub(crate) struct SyntaxError {
 /// would cost more than parsing): a document with a problem is parsed again keeping them, and a
 /// caller that needs them for other errors asks [`positions`].
 pub(crate) fn parse(text: &str) -> Result<Parsed, SyntaxError> {
-    let fast = build(text, false)?;
+    let within = |e: SyntaxError| SyntaxError {
+        span: within_text(text, e.span),
+        ..e
+    };
+    let fast = build(text, false).map_err(within)?;
     if fast.problems.is_empty() {
         Ok(fast)
     } else {
-        build(text, true)
+        build(text, true).map_err(within)
     }
+}
+
+/// The parser reads a line break after a text that lacks one, so a problem (or an empty node)
+/// at the very end of such a text is placed on a line the text does not have: it goes at the end
+/// of the last line.
+fn within_text(text: &str, span: Span) -> Span {
+    // Line breaks as YAML counts them: LF, CR LF, CR.
+    let breaks =
+        text.matches('\n').count() + text.matches('\r').count() - text.matches("\r\n").count();
+    if span.line <= breaks + 1 {
+        return span;
+    }
+    let last = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    Span::point(breaks + 1, last.chars().count() + 1)
 }
 
 /// Where every node and key of a document sits (empty when it does not parse).
 pub(crate) fn positions(text: &str) -> Positions {
-    build(text, true).map(|p| p.positions).unwrap_or_default()
+    let mut p = build(text, true).map(|p| p.positions).unwrap_or_default();
+    // An empty node at the very end (`---`, `? `) sits where the parser read its line break.
+    for span in p.nodes.values_mut().chain(p.keys.values_mut()) {
+        *span = within_text(text, *span);
+    }
+    p
 }
 
 fn build(text: &str, track: bool) -> Result<Parsed, SyntaxError> {

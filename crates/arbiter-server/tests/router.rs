@@ -519,7 +519,9 @@ async fn a_decision_past_its_deadline_stops_and_frees_its_slot() {
     store.reload();
     assert!(store.snapshot().is_some(), "the looping bundle must load");
     let config = ServiceConfig {
-        deadline: Duration::from_millis(300),
+        // Long enough that a cancelled decision ends within it even on a loaded machine (it
+        // needs milliseconds of CPU), far shorter than what an uncancelled one holds (seconds).
+        deadline: Duration::from_millis(1000),
         max_concurrency: 1,
         ..ServiceConfig::default()
     };

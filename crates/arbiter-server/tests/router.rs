@@ -490,7 +490,7 @@ async fn a_second_identical_request_makes_no_script_call() {
 }
 
 /// A decision that passes its deadline is stopped, not left to run: its slot is free again at
-/// once. One slot; a criterion that loops (each call up to the ceiling of a second, on two
+/// once. One slot; four criteria that loop (each call up to the ceiling of a second, on two
 /// models) would hold the slot for seconds after the first request's 503, and the second
 /// request would find no slot ("too many decisions in progress"). Stopped, the first decision
 /// frees the slot, and the second runs (and passes its own deadline).
@@ -509,12 +509,16 @@ async fn a_decision_past_its_deadline_stops_and_frees_its_slot() {
         "fn evaluate(task, model) {\n    if model.id != \"x/first\" { let x = 0; while true { x += 1; } }\n    score(0.5, \"fine\")\n}\n",
     )
     .unwrap();
-    std::fs::write(
-        dir.path().join("bundle.toml"),
-        "name = \"loops\"\nversion = \"1\"\ncatalog = \"catalog.yaml\"\n[limits]\nmax_operations = 10000000\ntimeout_ms = 1000\n\
-         [[criterion]]\nname = \"loops\"\nscript = \"criteria/loops.rhai\"\nweight = 1.0\non_error = \"abstain\"\n",
-    )
-    .unwrap();
+    // Four criteria looping on two models: up to eight seconds of CPU if nothing stops them.
+    let mut manifest = String::from(
+        "name = \"loops\"\nversion = \"1\"\ncatalog = \"catalog.yaml\"\n[limits]\nmax_operations = 10000000\ntimeout_ms = 1000\n",
+    );
+    for i in 1..=4 {
+        manifest.push_str(&format!(
+            "[[criterion]]\nname = \"loops{i}\"\nscript = \"criteria/loops.rhai\"\nweight = 1.0\non_error = \"abstain\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("bundle.toml"), manifest).unwrap();
     let store = Arc::new(BundleStore::new(dir.path().to_path_buf(), None));
     store.reload();
     assert!(store.snapshot().is_some(), "the looping bundle must load");

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use arbiter_engine::bundle::Files;
 use arbiter_engine::load::{self, Syntax};
 
-pub use arbiter_test_support::repo;
+/// The repository's root, as a plain path (findings are printed with it).
+pub fn repo() -> PathBuf {
+    let root = arbiter_test_support::repo();
+    root.canonicalize().unwrap_or(root)
+}
 
 /// The files of a repository folder with one of these extensions, sorted by name.
 pub fn files(dir: &str, exts: &[&str]) -> Vec<PathBuf> {

@@ -71,6 +71,15 @@ pub fn class_of(value: impl std::hash::Hash) -> u64 {
     h.finish()
 }
 
+/// Set by `arbiter-fuzz replay`: every input takes the sampled paths.
+pub static SAMPLE_ALL: AtomicBool = AtomicBool::new(false);
+
+/// Whether an input is in the sample that goes further (a decision): one in `every`, chosen
+/// by the input's hash, so that the same input always takes the same path.
+pub fn sampled(input: &[u8], every: u64) -> bool {
+    SAMPLE_ALL.load(Ordering::Relaxed) || class_of(input).is_multiple_of(every)
+}
+
 static PANICS: AtomicU64 = AtomicU64::new(0);
 /// Whether a case is running: a panic outside one is the harness's own, and is printed.
 static IN_CASE: AtomicBool = AtomicBool::new(false);

@@ -161,6 +161,8 @@ fn main() -> ExitCode {
 /// Runs saved inputs once each, saying what each did; false if any crashed or hung.
 fn replay(target: &str, files: &[String]) -> bool {
     harness::install_panic_hook();
+    // Every input takes the sampled paths too (a decision).
+    harness::SAMPLE_ALL.store(true, std::sync::atomic::Ordering::Relaxed);
     let Some(mut t) = make(target) else {
         return false;
     };

@@ -4,7 +4,7 @@ use arbiter_engine::bundle::{self, Files};
 use arbiter_engine::{Bundle, BundleError, Task};
 
 use crate::corpus;
-use crate::harness::{Target, Verdict, class_of};
+use crate::harness::{Target, Verdict, class_of, sampled};
 
 fn bundle_error_class(tag: u8, e: &BundleError) -> u64 {
     let text = e.to_string();
@@ -123,7 +123,7 @@ impl Target for ManifestTarget {
         match bundle::parse_manifest(&text, "fuzz/bundle.toml") {
             Ok(manifest) => {
                 self.valid += 1;
-                if !self.valid.is_multiple_of(self.decide_every) {
+                if !sampled(input, self.decide_every) {
                     return Ok(class_of((20, manifest.criteria.len().min(8))));
                 }
                 let mut files = self.policies.clone();

@@ -9,7 +9,7 @@ use arbiter_engine::load::{self, LoadError, Syntax};
 use arbiter_engine::{Bundle, Catalog, Task};
 
 use crate::corpus;
-use crate::harness::{Target, Verdict, class_of};
+use crate::harness::{Target, Verdict, class_of, sampled};
 
 /// A class for a refused document: the gate, and the kinds of problem found.
 fn error_class(syntax: Syntax, e: &LoadError) -> u64 {
@@ -123,22 +123,28 @@ fn through_gates<T: PartialEq + serde::Serialize + std::fmt::Debug>(
 /// `task`: task documents, then a sample of the valid ones decided by the default bundle.
 pub struct TaskTarget {
     bundle: Bundle,
+    /// The same bundle, caching no verdict.
+    uncached: Bundle,
     valid: u64,
     decided: u64,
-    /// Every this many valid tasks, one is decided, twice (a decision costs a millisecond or
-    /// two, a refused document some microseconds).
+    /// One valid task in this many is decided, with and without the verdict cache (a decision
+    /// costs a millisecond or two, a refused document some microseconds).
     decide_every: u64,
 }
 
 impl TaskTarget {
-    /// The default bundle, loaded once.
+    /// The default bundle, loaded once with its verdict cache and once without.
     pub fn new() -> TaskTarget {
-        let bundle = match Bundle::load(&corpus::repo().join("policies"), None) {
+        let load = || match Bundle::load(&corpus::repo().join("policies"), None) {
             Ok(b) => b,
             Err(e) => panic!("policies/ does not load: {e}"),
         };
+        let bundle = load();
+        let uncached = load();
+        uncached.cache.set_enabled(false);
         TaskTarget {
             bundle,
+            uncached,
             valid: 0,
             decided: 0,
             decide_every: 2,
@@ -148,13 +154,32 @@ impl TaskTarget {
     fn decide(&mut self, task: Task) -> Result<u64, String> {
         self.decided += 1;
         let again =
-            arbiter_engine::decide::decide_stamped(&self.bundle, task.clone(), corpus::stamp());
+            arbiter_engine::decide::decide_stamped(&self.uncached, task.clone(), corpus::stamp());
         match arbiter_engine::decide::decide_stamped(&self.bundle, task, corpus::stamp()) {
             Ok(d) => {
-                // The same task and bundle give the same decision; the second one's verdicts
-                // come from the verdict cache, so this also holds the cache to its word.
-                if again.as_ref().ok() != Some(&d) {
-                    return Err("the same task decided twice gave two decisions".into());
+                // The same task and bundle give the same decision, whatever the verdict cache
+                // holds from the tasks before: a bundle that caches nothing must agree.
+                if let Ok(again) = &again
+                    && *again != d
+                {
+                    let (a, b) = (serde_json::to_value(again), serde_json::to_value(&d));
+                    let differ: Vec<String> = match (a, b) {
+                        (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) => a
+                            .iter()
+                            .filter(|(k, v)| b.get(*k) != Some(*v))
+                            .map(|(k, v)| {
+                                format!("{k}: {v} then {}", b.get(k).cloned().unwrap_or_default())
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    return Err(format!(
+                        "the bundle without a cache decided otherwise (its value, then the cached one's): {}",
+                        differ.join("; ").chars().take(4000).collect::<String>()
+                    ));
+                }
+                if again.is_err() {
+                    return Err("the bundle without a cache refused the task".into());
                 }
                 if d.outcome == arbiter_engine::decide::Outcome::Failed {
                     return Err(format!(
@@ -205,7 +230,7 @@ impl Target for TaskTarget {
 
     fn stats(&self) -> String {
         format!(
-            "{} valid tasks (YAML or JSON), {} decided",
+            "{} valid tasks (YAML or JSON), {} decided (with and without the cache)",
             self.valid, self.decided
         )
     }
@@ -214,9 +239,9 @@ impl Target for TaskTarget {
         through_gates(
             input,
             |t, s| load::task_from_str(t, s, "fuzz"),
-            |task, syntax, _| {
+            |task, syntax, text| {
                 self.valid += 1;
-                if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
+                if syntax == Syntax::Yaml && sampled(text.as_bytes(), self.decide_every) {
                     self.decide(task)
                 } else {
                     Ok(class_of(6))
@@ -314,7 +339,7 @@ impl Target for CatalogTarget {
             |catalog: Catalog, syntax, text| {
                 self.valid += 1;
                 let class = class_of((10, catalog.models.len().min(5)));
-                if syntax == Syntax::Yaml && self.valid.is_multiple_of(self.decide_every) {
+                if syntax == Syntax::Yaml && sampled(text.as_bytes(), self.decide_every) {
                     Ok(class ^ self.decide(text)?)
                 } else {
                     Ok(class)

@@ -43,6 +43,10 @@ pub struct Record {
     pub decision: Value,
     /// SHA-256 of this record's canonical JSON without `hash`.
     pub hash: String,
+    /// The replica that made the decision (`arbiter serve --replica-id`), covered by the hash;
+    /// absent from records written without one (and from logs older than replicas).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
 }
 
 impl Record {
@@ -57,6 +61,41 @@ impl Record {
             .get("decision_id")
             .and_then(Value::as_str)
             .unwrap_or("")
+    }
+}
+
+/// A record's line (without its newline) and hash, from its decision's canonical JSON text.
+///
+/// Records are written in canonical form (keys sorted: decision, hash, prev_hash, replica,
+/// seq), so that verify can demand it byte for byte. The line is built around the decision's
+/// canonical text, which is computed once: it is most of the record.
+pub fn record_line(
+    decision_text: &str,
+    prev_hash: &str,
+    replica: Option<&str>,
+    seq: u64,
+) -> (String, String) {
+    let prev = Value::String(prev_hash.to_string()).to_string();
+    let replica = replica
+        .map(|r| format!(",\"replica\":{}", Value::String(r.to_string())))
+        .unwrap_or_default();
+    let hash = sha256(
+        format!("{{\"decision\":{decision_text},\"prev_hash\":{prev}{replica},\"seq\":{seq}}}")
+            .as_bytes(),
+    );
+    let line = format!(
+        "{{\"decision\":{decision_text},\"hash\":\"{hash}\",\"prev_hash\":{prev}{replica},\"seq\":{seq}}}"
+    );
+    (line, hash)
+}
+
+/// Masks these task fields (JSON pointers below the task, e.g. `/name`) of a serialised
+/// decision as `"[redacted]"`.
+pub fn redact(decision: &mut Value, redact: &[String]) {
+    for pointer in redact {
+        if let Some(v) = decision.pointer_mut(&format!("/task{pointer}")) {
+            *v = Value::String("[redacted]".into());
+        }
     }
 }
 
@@ -108,6 +147,30 @@ pub enum LogError {
     /// A decision could not be serialised.
     #[error("cannot serialise a decision: {0}")]
     Serialise(#[from] serde_json::Error),
+    /// The PostgreSQL decision store failed or refused.
+    #[error("decision store `{url}`: {message}")]
+    Database {
+        /// The store's URL, password masked.
+        url: String,
+        /// What went wrong.
+        message: String,
+        /// Whether the database is unreachable (a retry later may succeed), rather than refusing.
+        unavailable: bool,
+    },
+}
+
+impl LogError {
+    /// Whether the store is unreachable for now (the service answers 503 and retries), as
+    /// opposed to broken (a full disk, a tampered chain: 500 until someone acts).
+    pub fn unavailable(&self) -> bool {
+        matches!(
+            self,
+            LogError::Database {
+                unavailable: true,
+                ..
+            }
+        )
+    }
 }
 
 /// When appends reach the disk.
@@ -133,6 +196,8 @@ struct Inner {
 pub struct DecisionLog {
     path: PathBuf,
     sync: Sync,
+    /// Written into every record ([`Record::replica`]).
+    replica: Option<String>,
     inner: Mutex<Inner>,
     group: GroupCommit,
     /// Where each record is, once [`DecisionLog::build_index`] ran (the service's lookups);
@@ -241,6 +306,7 @@ impl DecisionLog {
         Ok(DecisionLog {
             path: path.to_path_buf(),
             sync,
+            replica: None,
             group,
             inner: Mutex::new(Inner {
                 file,
@@ -251,6 +317,12 @@ impl DecisionLog {
             }),
             index: Mutex::new(None),
         })
+    }
+
+    /// Names the replica in every record appended from now on.
+    pub fn with_replica(mut self, replica: Option<String>) -> DecisionLog {
+        self.replica = replica;
+        self
     }
 
     /// The log's path.
@@ -271,11 +343,7 @@ impl DecisionLog {
         redact: &[String],
     ) -> Result<(u64, String), LogError> {
         let mut decision_value = serde_json::to_value(decision)?;
-        for pointer in redact {
-            if let Some(v) = decision_value.pointer_mut(&format!("/task{pointer}")) {
-                *v = Value::String("[redacted]".into());
-            }
-        }
+        self::redact(&mut decision_value, redact);
         let io = |source| LogError::Io {
             path: self.path.clone(),
             source,
@@ -295,17 +363,11 @@ impl DecisionLog {
             path: self.path.clone(),
             message: "the sequence number would overflow".into(),
         })?;
-        // Records are written in canonical form (keys sorted: decision, hash, prev_hash, seq),
-        // so that verify can demand it byte for byte. Built around the decision's canonical
-        // text, which is computed once: it is most of the record.
-        let decision_text = canonical_json(&decision_value);
-        let prev = Value::String(inner.last_hash.clone()).to_string();
-        let hash = sha256(
-            format!("{{\"decision\":{decision_text},\"prev_hash\":{prev},\"seq\":{seq}}}")
-                .as_bytes(),
-        );
-        let mut line = format!(
-            "{{\"decision\":{decision_text},\"hash\":\"{hash}\",\"prev_hash\":{prev},\"seq\":{seq}}}"
+        let (mut line, hash) = record_line(
+            &canonical_json(&decision_value),
+            &inner.last_hash,
+            self.replica.as_deref(),
+            seq,
         );
         line.push('\n');
         let written = inner.file.write_all(line.as_bytes()).and_then(|()| {
@@ -639,7 +701,7 @@ pub fn verify_bytes(bytes: &[u8]) -> Verification {
 }
 
 /// The verification over lines that `open` reads from the start each time it is called.
-fn verify_with<R: Read>(
+pub(crate) fn verify_with<R: Read>(
     open: impl Fn() -> std::io::Result<Lines<R>>,
 ) -> std::io::Result<Verification> {
     let mut lines = open()?;

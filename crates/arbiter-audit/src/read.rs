@@ -109,18 +109,34 @@ pub struct Located {
 
 /// The sound records of a log, in order, read one line at a time; lines that are not records
 /// are skipped (`verify` says what is wrong with them).
-#[derive(Debug)]
 pub struct Records {
-    lines: Lines<std::fs::File>,
+    lines: Lines<Box<dyn Read + Send>>,
+    /// What errors name: the log's path or the store's URL.
     path: std::path::PathBuf,
+}
+
+impl std::fmt::Debug for Records {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sound records of the log at `path` (for show, replay and diff).
 pub fn records(path: &Path) -> Result<Records, LogError> {
-    Ok(Records {
-        lines: open(path)?,
+    let file = std::fs::File::open(path).map_err(|source| LogError::Io {
         path: path.to_path_buf(),
-    })
+        source,
+    })?;
+    Ok(Records::new(Lines::new(Box::new(file)), path.to_path_buf()))
+}
+
+impl Records {
+    /// The sound records among these lines; errors name `path`.
+    pub fn new(lines: Lines<Box<dyn Read + Send>>, path: std::path::PathBuf) -> Records {
+        Records { lines, path }
+    }
 }
 
 impl Iterator for Records {

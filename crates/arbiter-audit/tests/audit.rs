@@ -248,7 +248,7 @@ fn a_hundred_logged_decisions_replay_identically() {
         );
     }
     assert_eq!(
-        std::fs::read_dir(archive.dir()).unwrap().count(),
+        std::fs::read_dir(archive.dir().unwrap()).unwrap().count(),
         1,
         "one bundle, stored once"
     );
@@ -265,7 +265,7 @@ fn replay_uses_the_archived_bundle_after_the_rules_changed() {
         assert_eq!(replay::replay(&archive, &r), Replay::Identical);
     }
     // An altered archive is noticed.
-    let stored = std::fs::read_dir(archive.dir())
+    let stored = std::fs::read_dir(archive.dir().unwrap())
         .unwrap()
         .next()
         .unwrap()
@@ -398,7 +398,7 @@ fn concurrent_stores_of_a_new_bundle_all_succeed() {
     for t in threads {
         t.join().unwrap().unwrap();
     }
-    let entries: Vec<_> = std::fs::read_dir(trail.archive.dir())
+    let entries: Vec<_> = std::fs::read_dir(trail.archive.dir().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use arbiter_audit::{AuditTrail, Sync};
+use arbiter_audit::{AuditTrail, Location, Sync};
 use arbiter_engine::decide::Outcome;
 use arbiter_engine::{Decision, decide, load};
 use clap::{Args, ValueEnum};
@@ -39,8 +39,9 @@ pub struct SelectArgs {
     /// would be chosen then (each value tried is a full decision).
     #[arg(long)]
     what_if: bool,
-    /// Append the decision to this tamper-evident log (its bundle goes to FILE.bundles/).
-    #[arg(long, value_name = "FILE")]
+    /// Append the decision to this tamper-evident log (its bundle goes to FILE.bundles/), or to
+    /// the PostgreSQL decision store at a `postgres://` URL.
+    #[arg(long, value_name = "FILE|URL")]
     log: Option<PathBuf>,
     /// When logged decisions reach the disk: `always` (fsync per record) or `batch` (every 64
     /// records and at exit: faster, but a power cut can lose the last few).
@@ -67,19 +68,23 @@ pub enum LogSync {
 }
 
 impl LogSync {
-    /// Opens the audit trail at `path` with this durability, if a path is given, logging the
-    /// first `record_top` ranked models of each decision when given.
+    /// Opens the audit trail `--log` names (a file or a `postgres://` URL) with this
+    /// durability, if one is given, logging the first `record_top` ranked models of each
+    /// decision when given, each record naming `replica`.
     pub fn open(
         self,
-        path: Option<&std::path::Path>,
+        log: Option<&std::path::Path>,
         record_top: Option<usize>,
+        replica: Option<String>,
     ) -> Result<Option<AuditTrail>, arbiter_audit::LogError> {
         let sync = match self {
             LogSync::Always => Sync::Always,
             LogSync::Batch => Sync::Batch(64),
         };
-        let trail = path.map(|p| AuditTrail::open(p, sync)).transpose()?;
-        Ok(trail.map(|t| AuditTrail { record_top, ..t }))
+        let Some(log) = log else { return Ok(None) };
+        let mut trail = AuditTrail::open_at(&Location::from_arg(log), sync, replica)?;
+        trail.record_top = record_top;
+        Ok(Some(trail))
     }
 }
 
@@ -138,7 +143,10 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
             return Ok(exit::INVALID);
         }
     };
-    let trail = match args.log_sync.open(args.log.as_deref(), args.record_top) {
+    let trail = match args
+        .log_sync
+        .open(args.log.as_deref(), args.record_top, None)
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -22,9 +22,21 @@ pub struct ServeArgs {
     /// Address to listen on. Loopback by default; `0.0.0.0:8080` exposes the service.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Append every decision to this tamper-evident log (bundles go to FILE.bundles/).
-    #[arg(long, value_name = "FILE")]
+    /// Append every decision to this tamper-evident log (bundles go to FILE.bundles/), or to
+    /// the PostgreSQL decision store at a `postgres://user:password@host/db` URL, which
+    /// replicas share (one chain; the tables are created on first use). Read from
+    /// ARBITER_LOG when not given, so that a URL with a password can come from a secret.
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "ARBITER_LOG",
+        hide_env_values = true
+    )]
     log: Option<PathBuf>,
+    /// This replica's name, written into every record it appends and shown by /v1/bundle
+    /// (default: the host name, a pod's name on Kubernetes).
+    #[arg(long, value_name = "ID")]
+    replica_id: Option<String>,
     /// When logged decisions reach the disk.
     #[arg(long, value_enum, default_value_t = LogSync::Always, requires = "log")]
     log_sync: LogSync,
@@ -126,7 +138,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
             (store, None)
         }
     };
-    let trail = match args.log_sync.open(args.log.as_deref(), args.record_top) {
+    let replica = args
+        .replica_id
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .or_else(host_name);
+    let trail = match args
+        .log_sync
+        .open(args.log.as_deref(), args.record_top, replica.clone())
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -137,8 +157,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
     // rather than on the first request.
     if let Some(t) = &trail {
         let started = std::time::Instant::now();
-        match t.log.build_index() {
-            Ok(n) => tracing::info!(
+        match t.build_index() {
+            Ok(None) => {}
+            Ok(Some(n)) => tracing::info!(
                 records = n,
                 took_ms = started.elapsed().as_secs_f64() * 1000.0,
                 "decision log indexed"
@@ -153,6 +174,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         deadline: Duration::from_millis(args.deadline_ms.max(1)),
         max_body_bytes: args.max_body_bytes,
         token,
+        replica,
         ..ServiceConfig::default()
     };
     if let Some(n) = args.max_concurrency {
@@ -170,4 +192,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         let _ = std::io::stdout().flush();
     })?;
     Ok(exit::OK)
+}
+
+/// The host name (a pod's name on Kubernetes): the kernel's, else `$HOSTNAME`.
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
 }

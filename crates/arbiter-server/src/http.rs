@@ -48,6 +48,9 @@ pub struct ServiceConfig {
     pub deadline: Duration,
     /// Bearer token required on `/v1/*`, if any.
     pub token: Option<String>,
+    /// This replica's name (`--replica-id`), shown by `/v1/bundle` and written into every
+    /// record.
+    pub replica: Option<String>,
 }
 
 impl Default for ServiceConfig {
@@ -57,6 +60,7 @@ impl Default for ServiceConfig {
             max_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             deadline: Duration::from_secs(10),
             token: None,
+            replica: None,
         }
     }
 }
@@ -235,7 +239,12 @@ enum Job {
     Invalid(Vec<Diagnostic>),
     /// Stopped at the deadline (the answer was 503 already).
     Cancelled,
-    NotRecorded(String),
+    NotRecorded {
+        /// Why.
+        message: String,
+        /// The store is unreachable for now (503, retry), rather than broken (500).
+        unavailable: bool,
+    },
     /// The decision, and what its report needs when one was asked for.
     Decided(Box<Decision>, Option<ToReport>),
 }
@@ -377,7 +386,10 @@ async fn select(
         if let Some(trail) = &worker_state.trail
             && let Err(e) = trail.record(&bundle, &d)
         {
-            return Job::NotRecorded(e.to_string());
+            return Job::NotRecorded {
+                message: e.to_string(),
+                unavailable: e.unavailable(),
+            };
         }
         let report = if html {
             Some(ToReport {
@@ -409,7 +421,22 @@ async fn select(
             state.metrics.decision("invalid", started.elapsed());
             return invalid(&diagnostics);
         }
-        Ok(Ok(Job::NotRecorded(message))) => {
+        Ok(Ok(Job::NotRecorded {
+            message,
+            unavailable: true,
+        })) => {
+            tracing::error!("decision store unreachable: {message}");
+            state.metrics.decision("error", started.elapsed());
+            let mut r = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the decision store is unreachable, so the decision was not recorded (and is not answered); retry later",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+        Ok(Ok(Job::NotRecorded { message, .. })) => {
             tracing::error!("decision log: {message}");
             state.metrics.decision("error", started.elapsed());
             return error(
@@ -545,6 +572,7 @@ async fn bundle_status(State(state): State<Arc<AppState>>) -> Response {
         "signed_by": bundle.and_then(|b| b.signed_by.clone()),
         "trusted_keys": store.trusted_keys().map(|t| t.path().display().to_string()),
         "generation": active.as_ref().map_or(0, |a| a.generation),
+        "replica": state.config.replica,
         "loaded_at": active.as_ref().map(|a| humantime_rfc3339(a.loaded_at)),
         "reloads": {
             "activated": c.activated.load(std::sync::atomic::Ordering::Relaxed),
@@ -565,7 +593,7 @@ async fn decision_by_id(State(state): State<Arc<AppState>>, Path(id): Path<Strin
         return no_log();
     };
     // One line read at its indexed place, checked against its own hash.
-    let found = tokio::task::spawn_blocking(move || trail.log.lookup(&id)).await;
+    let found = tokio::task::spawn_blocking(move || trail.lookup(&id)).await;
     match found {
         Ok(Ok(Some(record))) => Json(record).into_response(),
         Ok(Ok(None)) => error(
@@ -601,7 +629,7 @@ async fn decision_report(State(state): State<Arc<AppState>>, Path(id): Path<Stri
     let active = state.store.snapshot();
     let job = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        match trail.log.lookup(&id) {
+        match trail.lookup(&id) {
             Ok(None) => Logged::NotFound,
             Err(e) => Logged::Unreadable(e.to_string()),
             Ok(Some(record)) => match crate::ui::logged(&record, active, &trail.archive) {
@@ -663,7 +691,7 @@ async fn recent_decisions(
             format!("limit must be 1 to {MAX_PAGE}, got {limit}"),
         );
     }
-    let page = tokio::task::spawn_blocking(move || trail.log.recent(limit, q.before)).await;
+    let page = tokio::task::spawn_blocking(move || trail.recent(limit, q.before)).await;
     match page {
         Ok(Ok((records, next))) => Json(json!({
             "decisions": records.iter().map(summary).collect::<Vec<_>>(),
@@ -730,21 +758,38 @@ async fn schema(Path(kind): Path<String>) -> Response {
 }
 
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    match state.store.snapshot() {
-        Some(b) => (
-            StatusCode::OK,
-            format!(
-                "ready: {} {} ({})\n",
-                b.manifest.name, b.manifest.version, b.hash
-            ),
-        )
-            .into_response(),
-        None => (
+    let Some(b) = state.store.snapshot() else {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: no bundle is active yet\n",
         )
-            .into_response(),
+            .into_response();
+    };
+    // Decisions are answered only once recorded: while the decision store is unreachable,
+    // this replica cannot answer any.
+    if let Some(trail) = state.trail.clone() {
+        let reachable = tokio::task::spawn_blocking(move || trail.ready()).await;
+        let why = match reachable {
+            Ok(Ok(())) => None,
+            Ok(Err(why)) => Some(why),
+            Err(_) => Some("the check failed".to_string()),
+        };
+        if let Some(why) = why {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: the decision store is unreachable: {why}\n"),
+            )
+                .into_response();
+        }
     }
+    (
+        StatusCode::OK,
+        format!(
+            "ready: {} {} ({})\n",
+            b.manifest.name, b.manifest.version, b.hash
+        ),
+    )
+        .into_response()
 }
 
 async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {

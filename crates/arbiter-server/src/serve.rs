@@ -77,7 +77,7 @@ pub fn run(opts: ServeOptions, on_listening: impl FnOnce(SocketAddr)) -> Result<
         Ok::<_, ServeError>(())
     })?;
     if let Some(trail) = trail
-        && let Err(e) = trail.log.flush()
+        && let Err(e) = trail.flush()
     {
         tracing::error!("decision log: final flush failed: {e}");
     }

@@ -975,7 +975,7 @@ async fn a_logged_decision_has_its_report_priced_by_the_bundle_that_decided() {
     drop(other);
 
     // Neither: no cost chart, and the report says why.
-    std::fs::remove_dir_all(arbiter_audit::archive_for_log(&path).dir()).unwrap();
+    std::fs::remove_dir_all(arbiter_audit::archive_for_log(&path).dir().unwrap()).unwrap();
     let bare = self::app(tiny, Some(reopened()), ServiceConfig::default());
     let (status, headers, body) = report(bare).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -488,3 +488,57 @@ mod tests {
         }
     }
 }
+
+/// The test PostgreSQL server `scripts/with-postgres` started (which `scripts/test` uses):
+/// its URL, from `ARBITER_TEST_POSTGRES`. Tests against PostgreSQL never skip: without the
+/// variable they fail, saying how to run them.
+pub fn postgres_url() -> String {
+    std::env::var("ARBITER_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "ARBITER_TEST_POSTGRES is not set: the PostgreSQL tests need a server; run them with \
+             `scripts/test` (or `scripts/with-postgres cargo test …`), which starts a throwaway one"
+        )
+    })
+}
+
+/// A fresh, empty schema in the test server for one test, and the URL that makes it the
+/// connection's search path: tests running at once never see each other's tables.
+pub fn fresh_postgres_schema(name: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let schema = format!(
+        "t_{}_{}_{}",
+        name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let base = postgres_url();
+    psql(&base, &format!("CREATE SCHEMA {schema}"));
+    let join = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{join}options=-csearch_path%3D{schema}")
+}
+
+/// Runs SQL with `psql` against `url` (a URL [`fresh_postgres_schema`] gave keeps its search
+/// path), stopping at the first error; returns what it printed (unaligned, tuples only).
+pub fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run psql (scripts/with-postgres installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "psql failed on {sql:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

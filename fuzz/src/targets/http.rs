@@ -57,7 +57,7 @@ impl HttpTarget {
                 ids.push(d.decision_id.clone());
             }
         }
-        let _ = trail.log.flush();
+        let _ = trail.flush();
         let metrics = Arc::new(Metrics::default());
         let plain = router(
             store.clone(),

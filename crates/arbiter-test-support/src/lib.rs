@@ -270,13 +270,21 @@ impl Binary {
     /// Starts the binary from the repository root with `args`, its output lines read as they
     /// come (standard error is discarded).
     pub fn start(&self, args: &[&str]) -> Running {
-        let mut child = self
-            .command()
-            .args(args)
+        let mut command = self.command();
+        command.args(args);
+        Running::spawn(command)
+    }
+}
+
+impl Running {
+    /// Starts `command` (e.g. [`Binary::command`] with an environment of its own), its output
+    /// lines read as they come (standard error is discarded).
+    pub fn spawn(mut command: Command) -> Running {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.path));
+            .unwrap_or_else(|e| panic!("{command:?} does not start: {e}"));
         let (tx, lines) = std::sync::mpsc::channel();
         if let Some(stdout) = child.stdout.take() {
             std::thread::spawn(move || {

@@ -25,11 +25,11 @@ pub struct ServeArgs {
     /// Append every decision to this tamper-evident log (bundles go to FILE.bundles/), or to
     /// the PostgreSQL decision store at a `postgres://user:password@host/db` URL, which
     /// replicas share (one chain; the tables are created on first use). Read from
-    /// ARBITER_LOG when not given, so that a URL with a password can come from a secret.
+    /// ARBITER_DECISION_LOG when not given, so that a URL with a password can come from a secret.
     #[arg(
         long,
         value_name = "FILE|URL",
-        env = "ARBITER_LOG",
+        env = "ARBITER_DECISION_LOG",
         hide_env_values = true
     )]
     log: Option<PathBuf>,

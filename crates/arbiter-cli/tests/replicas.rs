@@ -32,7 +32,7 @@ struct Replica {
 /// file, replica id, the store's URL from the environment as the Secret gives it).
 fn replica(bundle: &str, token_file: &str, url: &str, id: &str) -> Replica {
     let mut command = ARBITER.command();
-    command.env("ARBITER_LOG", url).args([
+    command.env("ARBITER_DECISION_LOG", url).args([
         "serve",
         "--addr",
         "127.0.0.1:0",

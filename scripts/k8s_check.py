@@ -50,7 +50,9 @@ def validate_schemas(resources: list[dict], versions: list[str]) -> None:
                 fail(f"{name(r)} against Kubernetes {version}: {e}")
                 bad += 1
         if not bad:
-            ok(f"{len(resources)} resources valid against the Kubernetes {version} schemas (strict)")
+            ok(
+                f"{len(resources)} resources valid against the Kubernetes {version} schemas (strict)"
+            )
 
 
 # --- references between resources ---------------------------------------------------------------
@@ -97,7 +99,10 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
         elif kind == "PodDisruptionBudget":
             if not subset(r["spec"]["selector"].get("matchLabels", {}), labels):
                 fail(f"{name(r)}: its selector does not select the Deployment's pods")
-            if "maxUnavailable" not in r["spec"] and r["spec"].get("minAvailable", 0) >= spec["replicas"]:
+            if (
+                "maxUnavailable" not in r["spec"]
+                and r["spec"].get("minAvailable", 0) >= spec["replicas"]
+            ):
                 fail(f"{name(r)}: minAvailable leaves no pod to evict")
         elif kind == "HorizontalPodAutoscaler":
             t = r["spec"]["scaleTargetRef"]
@@ -106,14 +111,19 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
             lo, hi = r["spec"].get("minReplicas", 1), r["spec"]["maxReplicas"]
             if not lo <= spec["replicas"] <= hi:
                 fail(f"{name(r)}: {spec['replicas']} replicas outside {lo}..{hi}")
-            cpu = [m for m in r["spec"].get("metrics", []) if m.get("resource", {}).get("name") == "cpu"]
+            cpu = [
+                m
+                for m in r["spec"].get("metrics", [])
+                if m.get("resource", {}).get("name") == "cpu"
+            ]
             if cpu and "cpu" not in c.get("resources", {}).get("requests", {}):
                 fail(f"{name(r)}: scales on CPU utilisation but the container requests no CPU")
 
     # Secrets and ConfigMaps the pod needs: the ConfigMaps rendered, the Secrets in the example.
     configmaps = {r["metadata"]["name"]: r for r in rendered if r["kind"] == "ConfigMap"}
     secret_keys = {
-        s["metadata"]["name"]: set(s.get("data", {})) | set(s.get("stringData", {})) for s in secrets
+        s["metadata"]["name"]: set(s.get("data", {})) | set(s.get("stringData", {}))
+        for s in secrets
     }
     for s in secrets:
         for k, v in {**s.get("data", {}), **s.get("stringData", {})}.items():
@@ -128,7 +138,9 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
                 data = configmaps[cm["name"]].get("data", {})
                 for item in cm.get("items", []):
                     if item["key"] not in data:
-                        fail(f"volume `{v['name']}`: key `{item['key']}` is not in ConfigMap {cm['name']}")
+                        fail(
+                            f"volume `{v['name']}`: key `{item['key']}` is not in ConfigMap {cm['name']}"
+                        )
         if "secret" in v:
             sn = v["secret"]["secretName"]
             if sn not in secret_keys:
@@ -140,7 +152,9 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
     for e in env.values():
         ref = e.get("valueFrom", {}).get("secretKeyRef")
         if ref and ref["key"] not in secret_keys.get(ref["name"], set()):
-            fail(f"env {e['name']}: Secret {ref['name']} key `{ref['key']}` is not in secret.example.yaml")
+            fail(
+                f"env {e['name']}: Secret {ref['name']} key `{ref['key']}` is not in secret.example.yaml"
+            )
     for ref in re.findall(r"\$\((\w+)\)", " ".join(c.get("args", []))):
         if ref not in env:
             fail(f"the container's args use $({ref}), which its env does not define")
@@ -280,15 +294,25 @@ def check_bundle(refs: dict, policies: Path, arbiter: str, work: Path) -> None:
             f"`- {{key: {key}, path: {p}}}` to the bundle volume's items in deployment.yaml"
         )
     for p in sorted(set(seen) - set(want)):
-        fail(f"the mounted bundle has {p}, which policies/ does not: remove it from deploy/kubernetes")
+        fail(
+            f"the mounted bundle has {p}, which policies/ does not: remove it from deploy/kubernetes"
+        )
     for p in sorted(set(seen) & set(want)):
         if seen[p] != want[p]:
-            fail(f"the mounted bundle's {p} differs from policies/{p}: cp policies/{p} deploy/kubernetes/bundle/{p}")
+            fail(
+                f"the mounted bundle's {p} differs from policies/{p}: cp policies/{p} deploy/kubernetes/bundle/{p}"
+            )
     if seen == want:
-        ok(f"the mounted bundle (ConfigMap keys through the volume's items) equals policies/: {len(seen)} files")
-    run = subprocess.run([arbiter, "test", "--bundle", str(at)], capture_output=True, text=True)
+        ok(
+            f"the mounted bundle (ConfigMap keys through the volume's items) equals policies/: {len(seen)} files"
+        )
+    run = subprocess.run(
+        [arbiter, "test", "--bundle", str(at)], check=False, capture_output=True, text=True
+    )
     if run.returncode != 0:
-        fail(f"`arbiter test` on the mounted bundle exited {run.returncode}:\n{run.stdout}{run.stderr}")
+        fail(
+            f"`arbiter test` on the mounted bundle exited {run.returncode}:\n{run.stdout}{run.stderr}"
+        )
     else:
         passed = sum(1 for line in run.stdout.splitlines() if line.startswith("pass "))
         ok(
@@ -325,7 +349,9 @@ def dockerfile_facts(path: Path) -> dict:
 
 def help_text(arbiter: str, command: str) -> str | None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARBITER_")}
-    run = subprocess.run([arbiter, command, "--help"], capture_output=True, text=True, env=env)
+    run = subprocess.run(
+        [arbiter, command, "--help"], check=False, capture_output=True, text=True, env=env
+    )
     return run.stdout if run.returncode == 0 else None
 
 
@@ -367,7 +393,7 @@ def check_flags(refs: dict, dockerfile: Path, arbiter: str) -> None:
 
     # The image and the pod agree.
     before = len(failures)
-    if refs["port"] not in facts["expose"]:
+    if str(refs["port"]) not in map(str, facts["expose"]):
         fail(f"the Dockerfile exposes {facts['expose']}, not the container port {refs['port']}")
     user = facts.get("user", "").split(":")[0]
     if user != str(refs["uid"]):

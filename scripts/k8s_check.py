@@ -286,25 +286,24 @@ def check_bundle(refs: dict, policies: Path, arbiter: str, work: Path) -> None:
     at.mkdir()
     mount(cm, items, at)
     seen, want = read_tree(at), read_tree(policies)
+    src = f"{policies.as_posix().rstrip('/')}/"
     for p in sorted(set(want) - set(seen)):
         key = p.replace("/", ".")
         fail(
-            f"policies/{p} is not in the mounted bundle: copy it to deploy/kubernetes/bundle/{p}, "
+            f"{src}{p} is not in the mounted bundle: copy it to deploy/kubernetes/bundle/{p}, "
             f"add `- {key}=bundle/{p}` to kustomization.yaml's configMapGenerator and "
             f"`- {{key: {key}, path: {p}}}` to the bundle volume's items in deployment.yaml"
         )
     for p in sorted(set(seen) - set(want)):
-        fail(
-            f"the mounted bundle has {p}, which policies/ does not: remove it from deploy/kubernetes"
-        )
+        fail(f"the mounted bundle has {p}, which {src} does not: remove it from deploy/kubernetes")
     for p in sorted(set(seen) & set(want)):
         if seen[p] != want[p]:
             fail(
-                f"the mounted bundle's {p} differs from policies/{p}: cp policies/{p} deploy/kubernetes/bundle/{p}"
+                f"the mounted bundle's {p} differs from {src}{p}: cp {src}{p} deploy/kubernetes/bundle/{p}"
             )
     if seen == want:
         ok(
-            f"the mounted bundle (ConfigMap keys through the volume's items) equals policies/: {len(seen)} files"
+            f"the mounted bundle (ConfigMap keys through the volume's items) equals {src}: {len(seen)} files"
         )
     run = subprocess.run(
         [arbiter, "test", "--bundle", str(at)], check=False, capture_output=True, text=True

@@ -89,6 +89,11 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
             fail(f"{what}: no container port is named `{ref}`")
         return ports.get(ref)
 
+    # The fewest replicas: the autoscaler's minimum, else the Deployment's count.
+    hpas = [r for r in rendered if r["kind"] == "HorizontalPodAutoscaler"]
+    least = hpas[0]["spec"].get("minReplicas", 1) if hpas else spec.get("replicas", 1)
+    if least < 3:
+        fail(f"{name(dep)} may run {least} replicas, fewer than three")
     for r in rendered:
         kind = r["kind"]
         if kind == "Service":
@@ -99,18 +104,17 @@ def check_references(rendered: list[dict], secrets: list[dict]) -> dict:
         elif kind == "PodDisruptionBudget":
             if not subset(r["spec"]["selector"].get("matchLabels", {}), labels):
                 fail(f"{name(r)}: its selector does not select the Deployment's pods")
-            if (
-                "maxUnavailable" not in r["spec"]
-                and r["spec"].get("minAvailable", 0) >= spec["replicas"]
-            ):
+            if "maxUnavailable" not in r["spec"] and r["spec"].get("minAvailable", 0) >= least:
                 fail(f"{name(r)}: minAvailable leaves no pod to evict")
         elif kind == "HorizontalPodAutoscaler":
             t = r["spec"]["scaleTargetRef"]
             if (t["kind"], t["name"]) != ("Deployment", dep["metadata"]["name"]):
                 fail(f"{name(r)}: scales {t['kind']}/{t['name']}, not {name(dep)}")
             lo, hi = r["spec"].get("minReplicas", 1), r["spec"]["maxReplicas"]
-            if not lo <= spec["replicas"] <= hi:
+            if not lo <= spec.get("replicas", lo) <= hi:
                 fail(f"{name(r)}: {spec['replicas']} replicas outside {lo}..{hi}")
+            if "replicas" in spec:
+                fail(f"{name(dep)} sets replicas, which {name(r)} owns: every apply resets them")
             cpu = [
                 m
                 for m in r["spec"].get("metrics", [])

@@ -439,7 +439,8 @@ def main() -> int:
         ok("selectors, ports, probes, Secret and ConfigMap references, resources, security context")
     check_bundle(refs, a.policies, a.arbiter, a.work)
     check_flags(refs, a.dockerfile, a.arbiter)
-    print(f"{len(failures)} failed" if failures else "all checks passed")
+    if failures:
+        print(f"manifest checks: {len(failures)} failures")
     return 1 if failures else 0
 
 

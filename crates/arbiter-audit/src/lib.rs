@@ -43,7 +43,7 @@ pub struct AuditTrail {
 
 #[derive(Debug)]
 enum Sink {
-    File(DecisionLog),
+    File(Box<DecisionLog>),
     Postgres(Arc<PgStore>),
 }
 
@@ -88,7 +88,9 @@ impl AuditTrail {
     ) -> Result<AuditTrail, LogError> {
         Ok(match location {
             Location::File(path) => AuditTrail {
-                sink: Sink::File(DecisionLog::open(path, sync)?.with_replica(replica)),
+                sink: Sink::File(Box::new(
+                    DecisionLog::open(path, sync)?.with_replica(replica),
+                )),
                 archive: archive_for_log(path),
                 record_top: None,
             },

@@ -10,6 +10,8 @@
 //!   background with its output lines read; [`assert_exit`] and [`assert_says`]: what it did;
 //!   [`oversized_post_status`]: what a server it started answers to a body past its limit.
 //! - [`external_references`]: what in an HTML page would load from outside it.
+//! - [`postgres_url`], [`fresh_postgres_schema`] and [`psql`]: the test PostgreSQL server
+//!   (`scripts/with-postgres`), a schema of its own per test, and SQL run against it.
 //!
 //! A dev-dependency only. It depends on std and `tempfile` and on no crate of the workspace:
 //! `arbiter-engine`'s own tests use it, so depending on the engine would be a cycle.
@@ -473,30 +475,6 @@ pub fn external_references(html: &str) -> Vec<String> {
     found
 }
 
-#[cfg(test)]
-mod tests {
-    use super::external_references;
-
-    #[test]
-    fn external_references_are_found_and_local_ones_are_not() {
-        let local = "<svg><rect fill=\"url(#hatch)\" /></svg><a href=\"#scores\">x</a>\
-                     <img src=\"data:image/png;base64,AAAA\" /><p data-src=\"x\">src is fine</p>";
-        assert_eq!(external_references(local), Vec::<String>::new());
-        for outside in [
-            "<img src=\"pic.png\">",
-            "<a href='//host/x'>",
-            "<p>see http://host</p>",
-            "<style>@import 'x.css';</style>",
-            "<style>p { background: url(x.png) }</style>",
-            "<SCRIPT>alert(1)</SCRIPT>",
-            "<link rel=stylesheet>",
-            "<svg><use xlink:href=\"other.svg#a\" /></svg>",
-        ] {
-            assert_eq!(external_references(outside).len(), 1, "{outside}");
-        }
-    }
-}
-
 /// The test PostgreSQL server `scripts/with-postgres` started (which `scripts/test` uses):
 /// its URL, from `ARBITER_TEST_POSTGRES`. Tests against PostgreSQL never skip: without the
 /// variable they fail, saying how to run them.
@@ -549,4 +527,28 @@ pub fn psql(url: &str, sql: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::external_references;
+
+    #[test]
+    fn external_references_are_found_and_local_ones_are_not() {
+        let local = "<svg><rect fill=\"url(#hatch)\" /></svg><a href=\"#scores\">x</a>\
+                     <img src=\"data:image/png;base64,AAAA\" /><p data-src=\"x\">src is fine</p>";
+        assert_eq!(external_references(local), Vec::<String>::new());
+        for outside in [
+            "<img src=\"pic.png\">",
+            "<a href='//host/x'>",
+            "<p>see http://host</p>",
+            "<style>@import 'x.css';</style>",
+            "<style>p { background: url(x.png) }</style>",
+            "<SCRIPT>alert(1)</SCRIPT>",
+            "<link rel=stylesheet>",
+            "<svg><use xlink:href=\"other.svg#a\" /></svg>",
+        ] {
+            assert_eq!(external_references(outside).len(), 1, "{outside}");
+        }
+    }
 }

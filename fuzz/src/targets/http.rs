@@ -80,6 +80,7 @@ impl HttpTarget {
                 max_concurrency: 1,
                 deadline: Duration::from_secs(2),
                 token: Some(TOKEN.into()),
+                replica: None,
             },
         );
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -86,6 +86,18 @@ impl AuditTrail {
         sync: Sync,
         replica: Option<String>,
     ) -> Result<AuditTrail, LogError> {
+        AuditTrail::open_with(location, sync, replica, false)
+    }
+
+    /// As [`AuditTrail::open_at`]; with `wait`, a database that cannot be reached yet is not
+    /// an error: the trail starts unready ([`AuditTrail::ready`]) and connects when it can (the
+    /// service, which a scheduler may start before its database).
+    pub fn open_with(
+        location: &Location,
+        sync: Sync,
+        replica: Option<String>,
+        wait: bool,
+    ) -> Result<AuditTrail, LogError> {
         Ok(match location {
             Location::File(path) => AuditTrail {
                 sink: Sink::File(Box::new(
@@ -95,7 +107,7 @@ impl AuditTrail {
                 record_top: None,
             },
             Location::Postgres(url) => {
-                let store = Arc::new(PgStore::connect(url, replica)?);
+                let store = Arc::new(PgStore::connect(url, replica, wait)?);
                 AuditTrail {
                     archive: Archive::in_database(Arc::clone(&store)),
                     sink: Sink::Postgres(store),
@@ -197,7 +209,9 @@ impl Source {
     pub fn open(location: &Location) -> Result<Source, LogError> {
         Ok(match location {
             Location::File(p) => Source::File(p.clone()),
-            Location::Postgres(url) => Source::Postgres(Arc::new(PgStore::connect(url, None)?)),
+            Location::Postgres(url) => {
+                Source::Postgres(Arc::new(PgStore::connect(url, None, false)?))
+            }
         })
     }
 

@@ -70,19 +70,21 @@ pub enum LogSync {
 impl LogSync {
     /// Opens the audit trail `--log` names (a file or a `postgres://` URL) with this
     /// durability, if one is given, logging the first `record_top` ranked models of each
-    /// decision when given, each record naming `replica`.
+    /// decision when given, each record naming `replica`. With `wait` (the service), a
+    /// database not reachable yet is waited for rather than an error.
     pub fn open(
         self,
         log: Option<&std::path::Path>,
         record_top: Option<usize>,
         replica: Option<String>,
+        wait: bool,
     ) -> Result<Option<AuditTrail>, arbiter_audit::LogError> {
         let sync = match self {
             LogSync::Always => Sync::Always,
             LogSync::Batch => Sync::Batch(64),
         };
         let Some(log) = log else { return Ok(None) };
-        let mut trail = AuditTrail::open_at(&Location::from_arg(log), sync, replica)?;
+        let mut trail = AuditTrail::open_with(&Location::from_arg(log), sync, replica, wait)?;
         trail.record_top = record_top;
         Ok(Some(trail))
     }
@@ -145,7 +147,7 @@ pub fn run(args: &SelectArgs) -> anyhow::Result<u8> {
     };
     let trail = match args
         .log_sync
-        .open(args.log.as_deref(), args.record_top, None)
+        .open(args.log.as_deref(), args.record_top, None, false)
     {
         Ok(t) => t,
         Err(e) => {

@@ -143,16 +143,17 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<u8> {
         .clone()
         .filter(|r| !r.trim().is_empty())
         .or_else(host_name);
-    let trail = match args
-        .log_sync
-        .open(args.log.as_deref(), args.record_top, replica.clone())
-    {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::NOT_RECORDED);
-        }
-    };
+    let trail =
+        match args
+            .log_sync
+            .open(args.log.as_deref(), args.record_top, replica.clone(), true)
+        {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(exit::NOT_RECORDED);
+            }
+        };
     // The service finds logged decisions by id and lists the latest: index the log once, now,
     // rather than on the first request.
     if let Some(t) = &trail {

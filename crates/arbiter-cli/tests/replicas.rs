@@ -351,11 +351,16 @@ fn the_database_stopped_mid_load_gives_503s_and_loses_no_acknowledged_decision()
     let (status, body) = get(&replicas[0].base, "/readyz");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("decision store is unreachable"), "{body}");
-    std::thread::sleep(Duration::from_secs(2));
+    // A replica started while the database is down starts unready, rather than exiting (as a
+    // scheduler may start pods before their database).
+    let late = replica(bundle.arg(), &token, &url, "c");
+    let (status, body) = get(&late.base, "/readyz");
+    assert_eq!(status, 503, "{body}");
+    std::thread::sleep(Duration::from_secs(1));
     control("ARBITER_TEST_POSTGRES_START");
     // Ready again within the backoff's longest wait.
     let deadline = Instant::now() + Duration::from_secs(20);
-    for r in &replicas {
+    for r in replicas.iter().chain([&late]) {
         while get(&r.base, "/readyz").0 != 200 {
             assert!(Instant::now() < deadline, "not ready again");
             std::thread::sleep(Duration::from_millis(100));
@@ -366,6 +371,7 @@ fn the_database_stopped_mid_load_gives_503s_and_loses_no_acknowledged_decision()
     stop.store(true, Ordering::Relaxed);
     let load = joined(clients);
     drop(replicas);
+    drop(late);
 
     let unavailable = load.statuses.get(&503).copied().unwrap_or(0);
     assert!(

@@ -70,6 +70,8 @@ struct Shared {
     health: Mutex<Health>,
     /// Hashes of bundles known to be stored (so each is written once per process).
     stored_bundles: Mutex<HashSet<String>>,
+    /// The tables were created or migrated by this process (on its first connection).
+    migrated: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -119,6 +121,19 @@ impl RowFields {
             chosen: text("/chosen"),
             bundle_hash: text("/bundle/hash").unwrap_or_default(),
             task_name: text("/task/name").unwrap_or_default(),
+        }
+    }
+}
+
+/// Whether an error may pass by itself: no answer from the server (refused, reset, timed out)
+/// or a state it leaves (connection exceptions, "starting up", "shutting down", too many
+/// connections) — as opposed to a refusal (authentication, no such database, a constraint).
+fn transient(e: &postgres::Error) -> bool {
+    match e.as_db_error() {
+        None => true,
+        Some(db) => {
+            let code = db.code().code();
+            code.starts_with("08") || code.starts_with("57") || code.starts_with("53")
         }
     }
 }
@@ -177,17 +192,40 @@ impl Shared {
             c.batch_execute("SET synchronous_commit TO on")?;
             Ok(c)
         });
-        match connected {
-            Ok(c) => {
-                self.recovered();
-                Ok(c)
-            }
+        let mut client = match connected {
+            Ok(c) => c,
             Err(e) => {
                 let message = describe(&e);
+                if !transient(&e) {
+                    // Refused (a wrong password, no such database): retrying will not help.
+                    return Err(
+                        self.error(format!("the database refuses the connection: {message}"))
+                    );
+                }
                 self.failed(&message);
-                Err(self.unavailable(format!("cannot connect: {message}")))
+                return Err(self.unavailable(format!("cannot connect: {message}")));
             }
+        };
+        if !self.migrated.load(std::sync::atomic::Ordering::Acquire) {
+            schema::migrate(&mut client).map_err(|e| match e {
+                schema::MigrateError::Database(e) if transient(&e) => {
+                    let message = describe(&e);
+                    self.failed(&message);
+                    self.unavailable(message)
+                }
+                schema::MigrateError::Database(e) => {
+                    self.error(format!("cannot create the tables: {}", describe(&e)))
+                }
+                schema::MigrateError::Newer(v) => self.error(format!(
+                    "the database's schema is version {v}, newer than this arbiter knows ({}); upgrade arbiter",
+                    schema::LATEST
+                )),
+            })?;
+            self.migrated
+                .store(true, std::sync::atomic::Ordering::Release);
         }
+        self.recovered();
+        Ok(client)
     }
 
     fn failed(&self, message: &str) {
@@ -221,7 +259,7 @@ impl Shared {
         };
         let result = f(&mut client);
         match &result {
-            Err(e) if client.is_closed() || e.as_db_error().is_none() => {
+            Err(e) if client.is_closed() || transient(e) => {
                 let message = describe(e);
                 self.failed(&message);
                 return Err(self.unavailable(message));
@@ -239,8 +277,15 @@ impl Shared {
 
 impl PgStore {
     /// Connects, and creates or migrates the tables; refuses a database whose schema is newer
-    /// than this program knows. `replica` names the replica in every record it appends.
-    pub fn connect(url: &DatabaseUrl, replica: Option<String>) -> Result<PgStore, LogError> {
+    /// than this program knows. `replica` names the replica in every record it appends. With
+    /// `wait`, a database that cannot be reached yet is not an error: the store starts
+    /// unready (the service answers 503 and `/readyz` says why) and connects, and migrates, when
+    /// it first can; a database that refuses (authentication, a newer schema) still is.
+    pub fn connect(
+        url: &DatabaseUrl,
+        replica: Option<String>,
+        wait: bool,
+    ) -> Result<PgStore, LogError> {
         let mut config: postgres::Config =
             url.secret()
                 .parse()
@@ -262,22 +307,19 @@ impl PgStore {
             readers: Mutex::new(Vec::new()),
             health: Mutex::new(Health::default()),
             stored_bundles: Mutex::new(HashSet::new()),
+            migrated: std::sync::atomic::AtomicBool::new(false),
         });
-        let mut client = shared.connect()?;
-        schema::migrate(&mut client).map_err(|e| match e {
-            schema::MigrateError::Database(e) => {
-                shared.error(format!("cannot create the tables: {}", describe(&e)))
+        match shared.connect() {
+            Ok(client) => shared
+                .readers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(client),
+            Err(e) if wait && e.unavailable() => {
+                tracing::warn!(store = %url, "decision store unreachable at start; not ready until it answers: {e}");
             }
-            schema::MigrateError::Newer(v) => shared.error(format!(
-                "the database's schema is version {v}, newer than this arbiter knows ({}); upgrade arbiter",
-                schema::LATEST
-            )),
-        })?;
-        shared
-            .readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(client);
+            Err(e) => return Err(e),
+        }
         Ok(PgStore {
             shared,
             writer: OnceLock::new(),
@@ -625,7 +667,7 @@ fn writer(shared: &Shared, queue: &mpsc::Receiver<Append>) {
                 }
                 Err(e) => {
                     let message = describe(&e);
-                    if client.is_closed() || e.as_db_error().is_none() {
+                    if client.is_closed() || transient(&e) {
                         shared.failed(&message);
                         Err(Failure { message, unavailable: true })
                     } else {

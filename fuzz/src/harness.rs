@@ -20,8 +20,18 @@ use std::time::{Duration, Instant};
 
 use crate::mutate::{Rng, mutate};
 
-/// A case slower than this is a hang.
+/// A case slower than this is a hang (in an optimised build; see [`hang_limit`]).
 pub const HANG: Duration = Duration::from_secs(2);
+
+/// The hang limit in force: [`HANG`], or `ARBITER_FUZZ_HANG_MS` milliseconds — `scripts/fuzz
+/// --dev` runs an unoptimised build, several times slower, and allows it 8 s (below the
+/// [`WATCHDOG`]).
+pub fn hang_limit() -> Duration {
+    std::env::var("ARBITER_FUZZ_HANG_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(HANG, Duration::from_millis)
+}
 /// A case slower than this is stopped (the worker is killed and restarted after it).
 pub const WATCHDOG: Duration = Duration::from_secs(10);
 /// Inputs kept beside the seeds because they reached an outcome class not seen before.
@@ -204,6 +214,7 @@ pub fn work(
     let mut pool: Vec<Vec<u8>> = Vec::new();
     let mut classes: HashSet<u64> = HashSet::new();
     let mut counts = Counts::default();
+    let hang = hang_limit();
     for index in start..end {
         let mut rng = case_rng(seed, name, index);
         let input = match seeds.get(index as usize) {
@@ -259,7 +270,7 @@ pub fn work(
             counts.crashes += 1;
             findings.save("crash", &input, ext, &message);
         }
-        if took > HANG {
+        if took > hang {
             counts.hangs += 1;
             findings.save("hang", &input, ext, &format!("the case took {took:?}"));
         }

@@ -6,7 +6,10 @@
 //! - A **crash** is a panic (caught around each case; a hook records its message, also when it
 //!   happened on another thread, e.g. rayon's or tokio's blocking pool), a property a target
 //!   checks that does not hold, or the worker dying.
-//! - A **hang** is a case over [`HANG`]; a case over [`WATCHDOG`] is stopped by the supervisor.
+//! - A **hang** is a case over [`HANG`] both in wall time and in the worker's CPU time (a worker
+//!   starved by other work on a shared machine is not hanging, nor is a case spreading a
+//!   second of work over two cores); a case over [`WATCHDOG`] of wall time, whatever it does, is
+//!   stopped by the supervisor and counted as a hang.
 //! - Peak memory is the worker's `VmHWM` (the most a worker reached, when one was restarted).
 
 use std::collections::HashSet;
@@ -244,10 +247,14 @@ pub fn work(
 
         let panics = PANICS.load(Ordering::SeqCst);
         let started = Instant::now();
+        let cpu_started = cpu_time::ProcessTime::try_now().ok();
         IN_CASE.store(true, Ordering::SeqCst);
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| target.run(&input)));
         IN_CASE.store(false, Ordering::SeqCst);
         let took = started.elapsed();
+        let cpu = cpu_started
+            .and_then(|c| c.try_elapsed().ok())
+            .unwrap_or(took);
         counts.cases += 1;
         let panicked = PANICS.load(Ordering::SeqCst) != panics;
         let crash = match result {
@@ -270,9 +277,14 @@ pub fn work(
             counts.crashes += 1;
             findings.save("crash", &input, ext, &message);
         }
-        if took > hang {
+        if took > hang && cpu > hang {
             counts.hangs += 1;
-            findings.save("hang", &input, ext, &format!("the case took {took:?}"));
+            findings.save(
+                "hang",
+                &input,
+                ext,
+                &format!("the case took {took:?} ({cpu:?} of CPU)"),
+            );
         }
     }
     counts.peak_kib = peak_kib();

@@ -3,29 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use arbiter_audit::log::{self, DecisionLog, Problem, Sync, verify_text};
 use arbiter_audit::replay::{self, Replay};
 use arbiter_audit::{AuditTrail, LogError, archive_for_log};
 use arbiter_engine::bundle::Files;
-use arbiter_engine::{Bundle, Task, decide, load};
+use arbiter_engine::{Bundle, decide};
 use arbiter_test_support::repo;
-
-fn default_bundle() -> Bundle {
-    Bundle::load(&repo().join("policies"), None).unwrap()
-}
-
-fn example_tasks() -> Vec<Task> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join("examples/tasks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| load::load_task(p).unwrap()).collect()
-}
+use common::{default_bundle, example_tasks};
 
 /// A log of `n` decisions over the example tasks.
 fn write_log(path: &Path, bundle: &Bundle, n: usize) {

@@ -8,29 +8,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use arbiter_audit::log::{Problem, Sync};
 use arbiter_audit::query::Filter;
 use arbiter_audit::replay::{self, Replay};
 use arbiter_audit::{AuditTrail, Location, Source};
-use arbiter_engine::{Bundle, Task, decide, load};
+use arbiter_engine::{Bundle, decide};
 use arbiter_test_support::{fresh_postgres_schema, psql, repo};
-
-fn default_bundle() -> Bundle {
-    Bundle::load(&repo().join("policies"), None).unwrap()
-}
-
-fn example_tasks() -> Vec<Task> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo().join("examples/tasks"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
-        .collect();
-    paths.sort();
-    paths.iter().map(|p| load::load_task(p).unwrap()).collect()
-}
+use common::{default_bundle, example_tasks};
 
 fn location(url: &str) -> Location {
     Location::from_arg(Path::new(url))

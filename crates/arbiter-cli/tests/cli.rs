@@ -831,12 +831,7 @@ impl Server {
         let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
         all.extend(args);
         let mut process = ARBITER.start(&all);
-        let line = process.next_line();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected: {line}"))
-            .to_string();
+        let base = process.listening_base();
         Server { process, base }
     }
 

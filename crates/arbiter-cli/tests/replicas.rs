@@ -46,12 +46,7 @@ fn replica(bundle: &str, token_file: &str, url: &str, id: &str) -> Replica {
         "60000",
     ]);
     let mut process = Running::spawn(command);
-    let line = process.next_line();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected: {line}"))
-        .to_string();
+    let base = process.listening_base();
     Replica {
         _process: process,
         base,

@@ -334,6 +334,16 @@ impl Running {
         }
     }
 
+    /// The address `arbiter serve` says it listens on (`http://127.0.0.1:PORT`), from its
+    /// first output line; fails the test if that line says anything else.
+    pub fn listening_base(&mut self) -> String {
+        let line = self.next_line();
+        line.trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_string()
+    }
+
     /// The next output line, waited for at most [`LINE_DEADLINE`]; fails the test if none comes.
     pub fn next_line(&mut self) -> String {
         self.line_before(Instant::now() + LINE_DEADLINE)

@@ -152,12 +152,7 @@ fn the_page_checks_decides_and_shows_logged_decisions_in_a_real_browser() {
         "--token-file",
         token_file.to_str().unwrap(),
     ]);
-    let line = server.next_line();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected: {line}"))
-        .to_string();
+    let base = server.listening_base();
     let api = Api { base: base.clone() };
 
     // Eleven decisions logged before the page opens, and one more (the one to compare the

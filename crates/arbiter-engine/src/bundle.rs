@@ -14,6 +14,7 @@ use rhai::{AST, Engine};
 
 use crate::cache::VerdictCache;
 use crate::catalog::Catalog;
+use crate::compiled::{Compiled, NotCompiled};
 use crate::cost::DeviceProfile;
 use crate::diagnostic::Diagnostic;
 pub use crate::files::{Files, FilesError, is_ignored_name};
@@ -209,6 +210,8 @@ pub struct Criterion {
     pub script: String,
     /// The compiled script.
     pub ast: Arc<AST>,
+    /// The script lowered for speed ([`crate::compiled`]), or why it runs on Rhai alone.
+    pub compiled: Result<Arc<Compiled>, NotCompiled>,
 }
 
 /// A loaded, checked bundle: immutable, shared by every decision that uses it.
@@ -236,6 +239,17 @@ pub struct Bundle {
     /// The id of the trusted key whose signature this bundle's content passed, when it was
     /// loaded with trusted keys ([`Bundle::load_trusting`]); recorded in every decision.
     pub signed_by: Option<String>,
+    /// Whether calls run compiled where a script is ([`Bundle::set_compiled`]).
+    use_compiled: std::sync::atomic::AtomicBool,
+}
+
+impl Bundle {
+    /// Runs every script on Rhai alone (`false`), or compiled where it is (`true`, the
+    /// default): for comparing the two, and for measuring.
+    pub fn set_compiled(&self, on: bool) {
+        self.use_compiled
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl fmt::Debug for Bundle {
@@ -350,7 +364,12 @@ impl Bundle {
                 span: f.span,
                 message: f.message,
             })?;
+            let compiled = Compiled::new(&ast, &manifest.limits, devices.clone()).map(Arc::new);
+            if let Err(why) = &compiled {
+                tracing::debug!(criterion = %spec.name.as_str(), reason = %why.0, "runs on Rhai alone");
+            }
             criteria.push(Criterion {
+                compiled,
                 name: spec.name.as_str().to_string(),
                 weight: spec.weight,
                 on_error: spec.on_error,
@@ -372,6 +391,7 @@ impl Bundle {
             engine,
             models,
             signed_by: None,
+            use_compiled: std::sync::atomic::AtomicBool::new(true),
         };
         bundle.smoke_test()?;
         Ok(bundle)
@@ -404,7 +424,20 @@ impl Bundle {
         task: &TaskView,
         model: &ModelView,
     ) -> Result<Verdict, ScriptFault> {
-        script::call(&self.engine, &c.ast, &self.manifest.limits, task, model)
+        if self.use_compiled.load(std::sync::atomic::Ordering::Relaxed)
+            && let Ok(compiled) = &c.compiled
+        {
+            script::call_compiled(
+                compiled,
+                &self.engine,
+                &c.ast,
+                &self.manifest.limits,
+                task,
+                model,
+            )
+        } else {
+            script::call(&self.engine, &c.ast, &self.manifest.limits, task, model)
+        }
     }
 
     /// Criterion `c` on `model`, the `index`-th of [`Bundle::models`]: from the verdict cache

@@ -364,6 +364,26 @@ fn check_score(ctx: &NativeCallContext, x: f64) -> Result<f64, Box<EvalAltResult
     }
 }
 
+/// The check every call makes every 256 operations: a value to stop it with when its decision
+/// was cancelled or it ran past its deadline (the first check arms the deadline).
+pub(crate) fn progress(ops: u64) -> Option<Dynamic> {
+    if ops % 256 != 0 {
+        return None;
+    }
+    if CANCEL.with(|c| c.borrow().as_ref().is_some_and(Cancel::is_cancelled)) {
+        return Some(Dynamic::from(ImmutableString::from(CANCEL_TOKEN)));
+    }
+    let late = DEADLINE.with(|d| match d.get() {
+        Deadline::None => false,
+        Deadline::Armed(timeout) => {
+            d.set(Deadline::At(thread_clock() + timeout));
+            false
+        }
+        Deadline::At(t) => thread_clock() > t,
+    });
+    late.then(|| Dynamic::from(ImmutableString::from(DEADLINE_TOKEN)))
+}
+
 /// Device profiles for every deployment class: the bundle's, else the defaults.
 pub type Devices = BTreeMap<Deployment, DeviceProfile>;
 
@@ -384,23 +404,7 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
         .set_max_map_size(limits.max_map_size)
         .set_max_variables(1_000)
         .set_max_functions(1_000);
-    engine.on_progress(|ops| {
-        if ops % 256 != 0 {
-            return None;
-        }
-        if CANCEL.with(|c| c.borrow().as_ref().is_some_and(Cancel::is_cancelled)) {
-            return Some(Dynamic::from(ImmutableString::from(CANCEL_TOKEN)));
-        }
-        let late = DEADLINE.with(|d| match d.get() {
-            Deadline::None => false,
-            Deadline::Armed(timeout) => {
-                d.set(Deadline::At(thread_clock() + timeout));
-                false
-            }
-            Deadline::At(t) => thread_clock() > t,
-        });
-        late.then(|| Dynamic::from(ImmutableString::from(DEADLINE_TOKEN)))
-    });
+    engine.on_progress(progress);
     let print_origin = origin.clone();
     engine.on_print(move |s| tracing::info!(bundle = %print_origin, "script print: {s}"));
     engine.on_debug(move |s, src, pos| {
@@ -408,7 +412,7 @@ pub fn build_engine(limits: &Limits, devices: Arc<Devices>, origin: Arc<str>) ->
     });
 
     register_verdicts(&mut engine);
-    register_task(&mut engine);
+    register_properties(&mut engine, "Task", TASK_PROPERTIES);
     register_model(&mut engine);
     register_cost(&mut engine, devices);
     engine
@@ -484,133 +488,149 @@ fn register_verdicts(engine: &mut Engine) {
     );
 }
 
-fn register_task(engine: &mut Engine) {
+/// A property scripts read on a host type (`task.languages`), the one definition both the Rhai
+/// engine (as a getter) and the compiled scripts ([`crate::compiled`]) use.
+pub(crate) struct Property<T: 'static> {
+    /// The name scripts write.
+    pub name: &'static str,
+    /// Its type, for the definition files.
+    pub ty: &'static str,
+    /// The getter. Task getters note the field they read, for the verdict cache.
+    pub get: fn(&T) -> Dynamic,
+}
+
+fn int(v: impl TryInto<i64>) -> Dynamic {
+    Dynamic::from_int(v.try_into().unwrap_or(i64::MAX))
+}
+
+macro_rules! properties {
+    ($t:ident: $($name:literal $ty:literal => |$v:ident| $body:expr;)*) => {
+        &[$(Property { name: $name, ty: $ty, get: |$v: &$t| $body },)*]
+    };
+}
+
+/// The `Task` properties. Each notes the field it reads, for the verdict cache.
+pub(crate) const TASK_PROPERTIES: &[Property<TaskView>] = {
     use crate::cache::{Field as F, read};
-    engine.register_type_with_name::<TaskView>("Task");
-    // Every getter notes the field it read, for the verdict cache.
-    macro_rules! get {
-        ($name:literal, $field:expr, |$t:ident| $body:expr) => {
-            engine.register_get($name, |v: &mut TaskView| {
-                read($field);
-                let $t = &v.0.task;
-                $body
-            });
-        };
+    properties! { TaskView:
+        "name" "string" => |v| { read(F::Name); v.0.name.clone().into() };
+        "task" "string" => |v| { read(F::TaskType); v.0.task_type.clone().into() };
+        "domain" "string" => |v| { read(F::Domain); v.0.domain.clone().into() };
+        "deployment" "string" => |v| { read(F::Deployment); v.0.deployment.clone().into() };
+        "labeled_examples" "int" => |v| { read(F::LabeledExamples); int(v.0.task.data.labeled_examples) };
+        "unlabeled_examples" "?" => |v| { read(F::UnlabeledExamples); v.0.task.data.unlabeled_examples.map_or(Dynamic::UNIT, int) };
+        "max_latency_ms" "?" => |v| { read(F::MaxLatencyMs); opt_f64(v.0.task.resources.max_latency_ms) };
+        "max_memory_mb" "?" => |v| { read(F::MaxMemoryMb); opt_f64(v.0.task.resources.max_memory_mb) };
+        "max_parameters_m" "?" => |v| { read(F::MaxParametersM); opt_f64(v.0.task.resources.max_parameters_m) };
+        "sequence_length" "int" => |v| { read(F::SequenceLength); int(v.0.task.resources.sequence_length) };
+        "batch_size" "int" => |v| { read(F::BatchSize); int(v.0.task.resources.batch_size) };
+        "output_tokens" "int" => |v| { read(F::OutputTokens); int(v.0.task.resources.output_tokens_for(v.0.task.task)) };
+        "precisions" "array" => |v| { read(F::Precisions); v.0.precisions.clone().into() };
+        "source_languages" "array" => |v| { read(F::SourceLanguages); v.0.source_languages.clone().into() };
+        "languages" "array" => |v| { read(F::Languages); v.0.languages.clone().into() };
+        "benchmarks" "map" => |v| { read(F::Benchmarks); v.0.benchmarks.clone().into() };
     }
-    // The text fields, made once by `TaskView::new`.
-    macro_rules! text {
-        ($name:literal, $field:expr, $member:ident) => {
-            engine.register_get($name, |v: &mut TaskView| {
-                read($field);
-                v.0.$member.clone()
-            });
-        };
+};
+
+/// The `Model` properties: the catalog entry's fields and the values prepared once per load.
+pub(crate) const MODEL_PROPERTIES: &[Property<ModelView>] = properties! { ModelView:
+    "id" "string" => |v| v.0.id.clone().into();
+    "name" "string" => |v| v.0.name.clone().into();
+    "family" "string" => |v| v.0.family.clone().into();
+    "domain" "string" => |v| v.0.domain.clone().into();
+    "license" "?" => |v| v.0.license.clone();
+    "released" "?" => |v| v.0.released.clone();
+    "positional" "?" => |v| v.0.positional.clone();
+    "parameters_m" "float" => |v| Dynamic::from_float(v.0.model.parameters_m);
+    "layers" "int" => |v| int(v.0.model.layers);
+    "decoder_layers" "?" => |v| opt_int(v.0.model.decoder_layers);
+    "hidden_size" "int" => |v| int(v.0.model.hidden_size);
+    "attention_heads" "int" => |v| int(v.0.model.attention_heads);
+    "max_positions" "?" => |v| opt_int(v.0.model.max_positions);
+    "vocab_size" "?" => |v| opt_int(v.0.model.vocab_size);
+    "embedding_size" "?" => |v| opt_int(v.0.model.embedding_size);
+    "head_size" "?" => |v| opt_int(v.0.model.head_size);
+    "kv_heads" "int" => |v| int(v.0.model.kv_head_count());
+    "intermediate_size" "int" => |v| int(v.0.model.ffn_width());
+    "gated_ffn" "bool" => |v| Dynamic::from_bool(v.0.model.gated_ffn);
+    "experts" "?" => |v| opt_int(v.0.model.experts);
+    "experts_per_token" "?" => |v| opt_int(v.0.model.experts_per_token);
+    "active_parameters_m" "float" => |v| Dynamic::from_float(cost::active_parameters_m(&v.0.model));
+    "context_length" "?" => |v| opt_int(v.0.model.context_length);
+    "context_limit" "?" => |v| v.0.context_limit.clone();
+    "context_basis" "?" => |v| v.0.context_basis.clone();
+    "instruction_tuned" "bool" => |v| Dynamic::from_bool(v.0.model.instruction_tuned);
+    "layer_parameters_m" "float" => |v| Dynamic::from_float(cost::layer_parameters_m(&v.0.model));
+    "language_count" "int" => |v| int(v.0.model.languages.len());
+    "languages" "array" => |v| v.0.languages.clone().into();
+    "tasks" "array" => |v| v.0.tasks.clone().into();
+    "objectives" "array" => |v| v.0.objectives.clone().into();
+    "benchmarks" "map" => |v| v.0.benchmarks.clone().into();
+    "translates_from" "array" => |v| v.0.translates_from.clone().into();
+    "translates_into" "array" => |v| v.0.translates_into.clone().into();
+};
+
+/// The properties of a priced call (`estimate(task, model, precision)`).
+pub(crate) const COST_PROPERTIES: &[Property<CallCost>] = properties! { CallCost:
+    "precision" "string" => |c| ImmutableString::from(c.precision.as_str()).into();
+    "prefill_ms" "float" => |c| Dynamic::from_float(c.prefill_ms);
+    "token_ms" "float" => |c| Dynamic::from_float(c.token_ms);
+    "output_tokens" "int" => |c| int(c.output_tokens);
+    "latency_ms" "float" => |c| Dynamic::from_float(c.latency_ms);
+    "memory_mb" "float" => |c| Dynamic::from_float(c.memory_mb);
+    "memory_bound" "bool" => |c| Dynamic::from_bool(c.token_bound == cost::Bound::Memory);
+};
+
+/// Registers each property as a getter of type `T`, named `type_name` in the definitions.
+fn register_properties<T: Variant + Clone>(
+    engine: &mut Engine,
+    type_name: &str,
+    properties: &'static [Property<T>],
+) {
+    engine.register_type_with_name::<T>(type_name);
+    let this = format!("_: {type_name}");
+    for p in properties {
+        let get = p.get;
+        let _ = FuncRegistration::new_getter(p.name)
+            .with_params_info([this.as_str(), p.ty])
+            .register_into_engine(engine, move |v: &mut T| get(v));
     }
-    text!("name", F::Name, name);
-    text!("task", F::TaskType, task_type);
-    text!("domain", F::Domain, domain);
-    text!("deployment", F::Deployment, deployment);
-    get!("labeled_examples", F::LabeledExamples, |t| i64::try_from(
-        t.data.labeled_examples
-    )
-    .unwrap_or(i64::MAX));
-    get!("unlabeled_examples", F::UnlabeledExamples, |t| t
-        .data
-        .unlabeled_examples
-        .map_or(Dynamic::UNIT, |n| Dynamic::from_int(
-            i64::try_from(n).unwrap_or(i64::MAX)
-        )));
-    get!("max_latency_ms", F::MaxLatencyMs, |t| opt_f64(
-        t.resources.max_latency_ms
-    ));
-    get!("max_memory_mb", F::MaxMemoryMb, |t| opt_f64(
-        t.resources.max_memory_mb
-    ));
-    get!("max_parameters_m", F::MaxParametersM, |t| opt_f64(
-        t.resources.max_parameters_m
-    ));
-    get!("sequence_length", F::SequenceLength, |t| i64::from(
-        t.resources.sequence_length
-    ));
-    get!("batch_size", F::BatchSize, |t| i64::from(
-        t.resources.batch_size
-    ));
-    get!("output_tokens", F::OutputTokens, |t| i64::from(
-        t.resources.output_tokens_for(t.task)
-    ));
-    // The prepared collections, by field of the prepared task.
-    macro_rules! prepared {
-        ($name:literal, $field:expr, $member:ident) => {
-            engine.register_get($name, |v: &mut TaskView| {
-                read($field);
-                v.0.$member.clone()
-            });
-        };
-    }
-    prepared!("precisions", F::Precisions, precisions);
-    prepared!("source_languages", F::SourceLanguages, source_languages);
-    prepared!("languages", F::Languages, languages);
-    prepared!("benchmarks", F::Benchmarks, benchmarks);
+}
+
+/// Whether the model was pre-trained on a language (macrolanguages and members alike).
+pub(crate) fn covers(m: &ModelView, code: &str) -> bool {
+    m.0.covered.contains(code)
+}
+
+/// Whether the model's sources list a task type.
+pub(crate) fn suits(m: &ModelView, task: &str) -> bool {
+    m.0.model.tasks.iter().any(|t| t == task)
+}
+
+/// Whether the model was pre-trained with an objective.
+pub(crate) fn has_objective(m: &ModelView, objective: &str) -> bool {
+    m.0.model.objectives.iter().any(|x| x == objective)
+}
+
+/// A published benchmark score, or `()`.
+pub(crate) fn benchmark(m: &ModelView, key: &str) -> Dynamic {
+    m.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT)
+}
+
+/// A benchmark score normalised across the catalog, or `()`.
+pub(crate) fn benchmark_normalised(m: &ModelView, key: &str) -> Dynamic {
+    opt_f64(m.0.normalised.get(key).copied())
 }
 
 fn register_model(engine: &mut Engine) {
-    engine.register_type_with_name::<ModelView>("Model");
-    macro_rules! get {
-        ($name:literal, |$m:ident| $body:expr) => {
-            engine.register_get($name, |v: &mut ModelView| {
-                let $m = &v.0.model;
-                $body
-            });
-        };
-    }
-    // The values made once by `prepare_models`: text, the context, the collections.
-    macro_rules! prepared {
-        ($name:literal, $member:ident) => {
-            engine.register_get($name, |v: &mut ModelView| v.0.$member.clone());
-        };
-    }
-    prepared!("id", id);
-    prepared!("name", name);
-    prepared!("family", family);
-    prepared!("domain", domain);
-    prepared!("license", license);
-    prepared!("released", released);
-    prepared!("positional", positional);
-    get!("parameters_m", |m| m.parameters_m);
-    get!("layers", |m| i64::from(m.layers));
-    get!("decoder_layers", |m| opt_int(m.decoder_layers));
-    get!("hidden_size", |m| i64::from(m.hidden_size));
-    get!("attention_heads", |m| i64::from(m.attention_heads));
-    get!("max_positions", |m| opt_int(m.max_positions));
-    get!("vocab_size", |m| opt_int(m.vocab_size));
-    get!("embedding_size", |m| opt_int(m.embedding_size));
-    get!("head_size", |m| opt_int(m.head_size));
-    get!("kv_heads", |m| i64::from(m.kv_head_count()));
-    get!("intermediate_size", |m| i64::from(m.ffn_width()));
-    get!("gated_ffn", |m| m.gated_ffn);
-    get!("experts", |m| opt_int(m.experts));
-    get!("experts_per_token", |m| opt_int(m.experts_per_token));
-    get!("active_parameters_m", |m| cost::active_parameters_m(m));
-    get!("context_length", |m| opt_int(m.context_length));
-    prepared!("context_limit", context_limit);
-    prepared!("context_basis", context_basis);
-    get!("instruction_tuned", |m| m.instruction_tuned);
-    get!("layer_parameters_m", |m| cost::layer_parameters_m(m));
-    get!("language_count", |m| i64::try_from(m.languages.len())
-        .unwrap_or(i64::MAX));
-    prepared!("languages", languages);
-    prepared!("tasks", tasks);
-    prepared!("objectives", objectives);
-    prepared!("benchmarks", benchmarks);
+    register_properties(engine, "Model", MODEL_PROPERTIES);
     register(
         engine,
         "covers",
         &["model: Model", "code: string", "bool"],
         "Whether the model was pre-trained on this language (an ISO 639 code; a macrolanguage and its members count as one).",
-        |v: &mut ModelView, code: &str| v.0.covered.contains(code),
+        |v: &mut ModelView, code: &str| covers(v, code),
     );
-    prepared!("translates_from", translates_from);
-    prepared!("translates_into", translates_into);
     register(
         engine,
         "translates",
@@ -623,28 +643,28 @@ fn register_model(engine: &mut Engine) {
         "suits",
         &["model: Model", "task: string", "bool"],
         "Whether the model's sources list this task type.",
-        |v: &mut ModelView, task: &str| v.0.model.tasks.iter().any(|t| t == task),
+        |v: &mut ModelView, task: &str| suits(v, task),
     );
     register(
         engine,
         "has_objective",
         &["model: Model", "objective: string", "bool"],
         "Whether the model was pre-trained with this objective.",
-        |v: &mut ModelView, o: &str| v.0.model.objectives.iter().any(|x| x == o),
+        |v: &mut ModelView, o: &str| has_objective(v, o),
     );
     register(
         engine,
         "benchmark",
         &["model: Model", "key: string", "?"],
         "The model's published score on a benchmark (a float), or () when none is published.",
-        |v: &mut ModelView, key: &str| v.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT),
+        |v: &mut ModelView, key: &str| benchmark(v, key),
     );
     register(
         engine,
         "benchmark_normalised",
         &["model: Model", "key: string", "?"],
         "The model's score on a benchmark normalised across the catalog (0 worst, 1 best; inverted where lower is better), or () when none is published.",
-        |v: &mut ModelView, key: &str| opt_f64(v.0.normalised.get(key).copied()),
+        |v: &mut ModelView, key: &str| benchmark_normalised(v, key),
     );
 }
 
@@ -657,25 +677,8 @@ fn parse_precision(ctx: &NativeCallContext, p: &str) -> Result<Precision, Box<Ev
     })
 }
 
-fn register_call_cost(engine: &mut Engine) {
-    engine.register_type_with_name::<CallCost>("Cost");
-    engine.register_get("precision", |c: &mut CallCost| {
-        ImmutableString::from(c.precision.as_str())
-    });
-    engine.register_get("prefill_ms", |c: &mut CallCost| c.prefill_ms);
-    engine.register_get("token_ms", |c: &mut CallCost| c.token_ms);
-    engine.register_get("output_tokens", |c: &mut CallCost| {
-        i64::from(c.output_tokens)
-    });
-    engine.register_get("latency_ms", |c: &mut CallCost| c.latency_ms);
-    engine.register_get("memory_mb", |c: &mut CallCost| c.memory_mb);
-    engine.register_get("memory_bound", |c: &mut CallCost| {
-        c.token_bound == cost::Bound::Memory
-    });
-}
-
 fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
-    register_call_cost(engine);
+    register_properties(engine, "Cost", COST_PROPERTIES);
     fn tokens(ctx: &NativeCallContext, what: &str, v: i64) -> Result<u32, Box<EvalAltResult>> {
         u32::try_from(v).ok().filter(|&n| n > 0).ok_or_else(|| {
             runtime_error(
@@ -751,17 +754,12 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
          batch: i64| memory(&ctx, m, precision, (n, out, batch)),
     );
     let lookup = |devices: &Devices, ctx: &NativeCallContext, deployment: &str| {
-        Deployment::ALL
-            .iter()
-            .find(|d| d.as_str() == deployment)
-            .and_then(|d| devices.get(d))
-            .copied()
-            .ok_or_else(|| {
-                runtime_error(
-                    format!("unknown deployment `{deployment}`"),
-                    ctx.call_position(),
-                )
-            })
+        device(devices, deployment).ok_or_else(|| {
+            runtime_error(
+                format!("unknown deployment `{deployment}`"),
+                ctx.call_position(),
+            )
+        })
     };
     let d = devices.clone();
     register(
@@ -792,31 +790,8 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
         &["task: Task", "model: Model", "precision: string", "Cost"],
         "The whole call the task describes (prefill, then each generated token) priced on the task's deployment device at a precision: its latency_ms, prefill_ms, token_ms, output_tokens, memory_mb, memory_bound and precision.",
         move |ctx: NativeCallContext, t: &mut TaskView, m: ModelView, precision: &str| {
-            use crate::cache::{Field as F, read};
-            for field in [
-                F::Deployment,
-                F::SequenceLength,
-                F::OutputTokens,
-                F::BatchSize,
-            ] {
-                read(field);
-            }
-            let task = &t.0.task;
-            let r = &task.resources;
-            let device = d.get(&r.deployment).copied().ok_or_else(|| {
-                runtime_error(
-                    format!("no device profile for `{}`", r.deployment),
-                    ctx.call_position(),
-                )
-            })?;
-            Ok::<_, Box<EvalAltResult>>(cost::estimate_call(
-                &m.0.model,
-                &device,
-                parse_precision(&ctx, precision)?,
-                r.sequence_length,
-                r.output_tokens_for(task.task),
-                r.batch_size,
-            ))
+            estimate(&d, t, &m, parse_precision(&ctx, precision)?)
+                .map_err(|message| runtime_error(message, ctx.call_position()))
         },
     );
     register(
@@ -828,6 +803,47 @@ fn register_cost(engine: &mut Engine, devices: Arc<Devices>) {
             lookup(&devices, &ctx, deployment).map(|d| d.memory_mb)
         },
     );
+}
+
+/// `estimate(task, model, precision)`: the whole call the task describes, priced on its
+/// deployment's device. Notes the task fields it reads, for the verdict cache.
+pub(crate) fn estimate(
+    devices: &Devices,
+    t: &TaskView,
+    m: &ModelView,
+    precision: Precision,
+) -> Result<CallCost, String> {
+    use crate::cache::{Field as F, read};
+    for field in [
+        F::Deployment,
+        F::SequenceLength,
+        F::OutputTokens,
+        F::BatchSize,
+    ] {
+        read(field);
+    }
+    let task = &t.0.task;
+    let r = &task.resources;
+    let device = devices
+        .get(&r.deployment)
+        .ok_or_else(|| format!("no device profile for `{}`", r.deployment))?;
+    Ok(cost::estimate_call(
+        &m.0.model,
+        device,
+        precision,
+        r.sequence_length,
+        r.output_tokens_for(task.task),
+        r.batch_size,
+    ))
+}
+
+/// The device profile of a deployment class named in a script.
+pub(crate) fn device(devices: &Devices, deployment: &str) -> Option<DeviceProfile> {
+    Deployment::ALL
+        .iter()
+        .find(|d| d.as_str() == deployment)
+        .and_then(|d| devices.get(d))
+        .copied()
 }
 
 /// The host API as Rhai definition files (`.d.rhai`, for the Rhai language server): every

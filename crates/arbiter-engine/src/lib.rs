@@ -18,6 +18,7 @@ pub mod bundle;
 pub mod cache;
 pub mod catalog;
 pub mod ceilings;
+pub mod compiled;
 pub mod cost;
 pub mod counterfactual;
 pub mod decide;

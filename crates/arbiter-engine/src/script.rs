@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rhai::{AST, Engine};
 
+use crate::compiled::{Compiled, Stop};
 use crate::host::{self, ModelView, TaskView, Verdict};
 use crate::manifest::Limits;
 use crate::span::Span;
@@ -45,6 +46,26 @@ pub fn call(
             })
         }
         Err(e) => Err(ScriptFault::from_eval(&e, limits)),
+    }
+}
+
+/// [`call`], made by the compiled script where it can answer as Rhai would, else by Rhai.
+pub fn call_compiled(
+    compiled: &Compiled,
+    engine: &Engine,
+    ast: &AST,
+    limits: &Limits,
+    task: &TaskView,
+    model: &ModelView,
+) -> Result<Verdict, ScriptFault> {
+    let timeout = Duration::from_millis(limits.timeout_ms);
+    match host::with_deadline(timeout, || compiled.call(task, model)) {
+        Ok(verdict) => Ok(verdict),
+        Err(Stop::Stopped(token)) => Err(ScriptFault::from_eval(
+            &rhai::EvalAltResult::ErrorTerminated(token.into(), rhai::Position::NONE),
+            limits,
+        )),
+        Err(Stop::Bail) => call(engine, ast, limits, task, model),
     }
 }
 

@@ -5,60 +5,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is how they fail
 
+mod common;
+
 use arbiter_engine::task::Deployment;
-use arbiter_engine::{Bundle, Task, decide, golden, load};
-use arbiter_test_support::{repo, repo_listing};
+use arbiter_engine::{Bundle, Task, decide, load};
+use arbiter_test_support::repo;
+
+use common::{randomised, tasks_of};
 
 fn bundle(dir: &str, cached: bool) -> Bundle {
     let b = Bundle::load(&repo().join(dir), None).unwrap_or_else(|e| panic!("{e}"));
     b.cache.set_enabled(cached);
     b
-}
-
-fn tasks_of(dir: &str) -> Vec<Task> {
-    let mut tasks: Vec<Task> = repo_listing("examples/tasks", |_| true)
-        .iter()
-        .map(|t| load::load_task(&repo().join(t)).unwrap_or_else(|e| panic!("{e}")))
-        .collect();
-    for case in repo_listing(&format!("{dir}/tests"), |p| {
-        p.extension().is_some_and(|e| e == "yaml")
-    }) {
-        let path = repo().join(case);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let case = golden::case_from_str(&text, load::Syntax::Yaml, &path.display().to_string())
-            .unwrap_or_else(|e| panic!("{e}"));
-        tasks.push(case.task);
-    }
-    tasks
-}
-
-/// A small deterministic generator (xorshift), so a failure names a reproducible variant.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[(self.next() % from.len() as u64) as usize]
-    }
-}
-
-/// A variant of `base` with budgets, sizes, data and deployment drawn at random.
-fn variant(base: &Task, rng: &mut Rng) -> Task {
-    let mut t = base.clone();
-    let r = &mut t.resources;
-    r.max_latency_ms = rng.pick(&[None, Some(5.0), Some(50.0), Some(400.0), Some(5000.0)]);
-    r.max_memory_mb = rng.pick(&[None, Some(100.0), Some(600.0), Some(4000.0), Some(24000.0)]);
-    r.max_parameters_m = rng.pick(&[None, Some(30.0), Some(400.0), Some(9000.0)]);
-    r.sequence_length = rng.pick(&[32, 128, 512, 2048]);
-    r.batch_size = rng.pick(&[1, 1, 8]);
-    r.deployment = rng.pick(&Deployment::ALL);
-    t.data.labeled_examples = rng.pick(&[0, 50, 2000, 100_000]);
-    t
 }
 
 fn assert_same(bundle_dir: &str, tasks: &[Task]) {
@@ -109,12 +67,7 @@ fn cached_and_uncached_decisions_agree_on_every_example_and_golden_task() {
 
 #[test]
 fn cached_and_uncached_decisions_agree_on_randomised_tasks() {
-    let bases = tasks_of("policies");
-    let mut rng = Rng(0x5eed_cafe_f00d);
-    let tasks: Vec<Task> = (0..300)
-        .map(|i| variant(&bases[i % bases.len()], &mut rng))
-        .collect();
-    assert_same("policies", &tasks);
+    assert_same("policies", &randomised("policies", 300, 0x5eed_cafe_f00d));
 }
 
 #[test]

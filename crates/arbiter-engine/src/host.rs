@@ -367,7 +367,7 @@ fn check_score(ctx: &NativeCallContext, x: f64) -> Result<f64, Box<EvalAltResult
 /// The check every call makes every 256 operations: a value to stop it with when its decision
 /// was cancelled or it ran past its deadline (the first check arms the deadline).
 pub(crate) fn progress(ops: u64) -> Option<Dynamic> {
-    if ops % 256 != 0 {
+    if !ops.is_multiple_of(256) {
         return None;
     }
     if CANCEL.with(|c| c.borrow().as_ref().is_some_and(Cancel::is_cancelled)) {

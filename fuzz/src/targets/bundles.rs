@@ -364,6 +364,11 @@ impl Target for ScriptTarget {
         Ok(match Bundle::from_files(files, "fuzz".into()) {
             Ok(b) => {
                 self.loaded += 1;
+                // Where the script compiled, each call it answers must be Rhai's answer.
+                let c = arbiter_engine::compiled::compare(&b, std::slice::from_ref(&self.task));
+                if let Some(d) = c.differences.first() {
+                    return Err(format!("the compiled script disagrees with Rhai: {d}"));
+                }
                 decide_class(30, &b, self.task.clone())
             }
             Err(e) => {

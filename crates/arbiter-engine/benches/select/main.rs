@@ -93,6 +93,10 @@ fn select(c: &mut Criterion) {
     default.cache.set_enabled(false);
     synthetic.cache.set_enabled(false);
     let cached = frozen_bundle();
+    // The same scripts run by Rhai's interpreter alone, without the compiled fast path.
+    let rhai_default = frozen_bundle();
+    rhai_default.cache.set_enabled(false);
+    rhai_default.set_compiled(false);
     eprintln!(
         "setup: default bundle and a {}-model synthetic bundle loaded in {:.1} s",
         synthetic.catalog.models.len(),
@@ -184,6 +188,9 @@ fn select(c: &mut Criterion) {
     group.bench_function("default-catalog/scripted", |b| {
         b.iter(|| decide(black_box(&default), black_box(&chinese).clone()).unwrap());
     });
+    group.bench_function("default-catalog/rhai-only", |b| {
+        b.iter(|| decide(black_box(&rhai_default), black_box(&chinese).clone()).unwrap());
+    });
     group.bench_function("default-catalog/native", |b| {
         b.iter(|| native_select(black_box(&native_default), black_box(&chinese)));
     });
@@ -201,6 +208,11 @@ fn select(c: &mut Criterion) {
     group.bench_function("synthetic-10k/scripted", |b| {
         b.iter(|| decide(black_box(&synthetic), black_box(&english).clone()).unwrap());
     });
+    synthetic.set_compiled(false);
+    group.bench_function("synthetic-10k/rhai-only", |b| {
+        b.iter(|| decide(black_box(&synthetic), black_box(&english).clone()).unwrap());
+    });
+    synthetic.set_compiled(true);
     group.bench_function("synthetic-10k/native", |b| {
         b.iter(|| native_select(black_box(&native_synthetic), black_box(&english)));
     });
@@ -262,7 +274,8 @@ criterion_group!(benches, select);
 /// check, no criterion, no timing. It is for counters that the machine's other load does not
 /// disturb, e.g. `perf stat -e instructions:u` or valgrind's instruction count on the bench
 /// binary, and for `perf record`. `SELECT_REPEAT=N,one:language` decides with that criterion
-/// alone (`one:floor`: a script that returns a constant).
+/// alone (`one:floor`: a script that returns a constant). With `SELECT_RHAI_ONLY` set, the scripts
+/// run on Rhai alone, without the compiled fast path.
 fn main() {
     if let Ok(spec) = std::env::var("SELECT_REPEAT") {
         let (n, side) = spec.split_once(',').unwrap_or((&spec, "scripted"));
@@ -274,6 +287,7 @@ fn main() {
             None => frozen_bundle(),
         };
         bundle.cache.set_enabled(false);
+        bundle.set_compiled(std::env::var_os("SELECT_RHAI_ONLY").is_none());
         let task = load_task(&repo().join("examples/tasks/chinese-sentiment-cpu.yaml")).unwrap();
         let native = NativeCatalog::new(&bundle);
         for _ in 0..n {

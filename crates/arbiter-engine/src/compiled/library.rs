@@ -87,13 +87,13 @@ impl Function {
     /// Calls the function on evaluated arguments.
     pub(super) fn call(
         self,
-        args: &[Dynamic],
+        args: &[&Dynamic],
         devices: &Devices,
         limits: &crate::manifest::Limits,
     ) -> Result<Dynamic, Bail> {
         use Function as F;
         use Kind as K;
-        let text = |i: usize| args.get(i).and_then(str_of).ok_or(Bail);
+        let text = |i: usize| args.get(i).and_then(|v| str_of(v)).ok_or(Bail);
         let model = || {
             args.first()
                 .and_then(|m| m.read_lock::<ModelView>().map(|m| m.clone()))
@@ -110,7 +110,7 @@ impl Function {
         let verdict = |v: Verdict| Ok(Dynamic::from(v));
         match self {
             F::Score => {
-                let value = match (args.len(), args.first().map(kind)) {
+                let value = match (args.len(), args.first().map(|v| kind(v))) {
                     (2, Some(K::Float(x))) => x,
                     #[allow(clippy::cast_precision_loss)] // as the host: `x as f64`
                     (2, Some(K::Int(x))) => x as f64,

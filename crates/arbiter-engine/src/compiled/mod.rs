@@ -419,6 +419,9 @@ impl Lower<'_> {
     }
 
     fn library(&self, name: &str, args: Vec<Expr>) -> Result<Expr, NotCompiled> {
+        if args.len() > 3 {
+            return unsupported(format!("`{name}` with more than three arguments"));
+        }
         match library::Function::named(name) {
             Some(f) => Ok(Expr::Library(f, args)),
             None => unsupported(format!("function `{name}`")),

@@ -22,16 +22,17 @@ pub(super) enum Kind {
 }
 
 pub(super) fn kind(v: &Dynamic) -> Kind {
+    // Type tests first: a failed `as_int` names the type, which costs more than the test.
     if v.is_unit() {
         Kind::Unit
-    } else if let Ok(b) = v.as_bool() {
-        Kind::Bool(b)
-    } else if let Ok(i) = v.as_int() {
-        Kind::Int(i)
-    } else if let Ok(f) = v.as_float() {
-        Kind::Float(f)
-    } else if let Ok(s) = v.as_immutable_string_ref() {
-        Kind::Str(s.clone())
+    } else if v.is_bool() {
+        Kind::Bool(v.as_bool().unwrap_or_default())
+    } else if v.is_int() {
+        Kind::Int(v.as_int().unwrap_or_default())
+    } else if v.is_float() {
+        Kind::Float(v.as_float().unwrap_or_default())
+    } else if v.is_string() {
+        str_of(v).map_or(Kind::Other, Kind::Str)
     } else if v.is_array() {
         Kind::Array
     } else if v.is_map() {
@@ -43,7 +44,11 @@ pub(super) fn kind(v: &Dynamic) -> Kind {
 
 /// A string value's text (a shared handle on it).
 pub(super) fn str_of(v: &Dynamic) -> Option<ImmutableString> {
-    v.as_immutable_string_ref().ok().map(|s| s.clone())
+    if v.is_string() {
+        v.as_immutable_string_ref().ok().map(|s| s.clone())
+    } else {
+        None
+    }
 }
 
 /// A binary operator on two values, as Rhai's built-in operators compute it (fast operators:
@@ -105,7 +110,7 @@ pub(super) fn binary(
         // Characters have operators of their own with strings; two values of one other type
         // (two tasks, two costs) need a registered operator, which the sandbox has none of.
         (K::Other, _) | (_, K::Other)
-            if x.as_char().is_ok() || y.as_char().is_ok() || x.type_id() == y.type_id() =>
+            if x.is_char() || y.is_char() || x.type_id() == y.type_id() =>
         {
             Err(Bail)
         }
@@ -271,12 +276,13 @@ pub(super) fn check_size(v: &Dynamic, limits: &Limits) -> Result<(), Bail> {
 }
 
 fn sizes(v: &Dynamic) -> (usize, usize, usize) {
-    if let Ok(a) = v.as_array_ref() {
-        array_sizes(&a)
-    } else if let Ok(m) = v.as_map_ref() {
-        map_sizes(&m)
-    } else if let Some(s) = str_of(v) {
-        (0, 0, s.len())
+    if v.is_array() {
+        v.as_array_ref().map_or((0, 0, 0), |a| array_sizes(&a))
+    } else if v.is_map() {
+        v.as_map_ref().map_or((0, 0, 0), |m| map_sizes(&m))
+    } else if v.is_string() {
+        v.as_immutable_string_ref()
+            .map_or((0, 0, 0), |s| (0, 0, s.len()))
     } else {
         (0, 0, 0)
     }
@@ -299,7 +305,9 @@ fn map_sizes(map: &Map) -> (usize, usize, usize) {
 
 /// `array[i]` (negative from the end), `map[key]` when the key is there.
 pub(super) fn index(target: &Dynamic, at: &Dynamic) -> Result<Dynamic, Bail> {
-    if let Ok(array) = target.as_array_ref() {
+    if target.is_array()
+        && let Ok(array) = target.as_array_ref()
+    {
         let i = at.as_int().map_err(|_| Bail)?;
         let len = i64::try_from(array.len()).map_err(|_| Bail)?;
         let i = if i < 0 { len + i } else { i };
@@ -308,7 +316,9 @@ pub(super) fn index(target: &Dynamic, at: &Dynamic) -> Result<Dynamic, Bail> {
             .and_then(|i| array.get(i).cloned())
             .ok_or(Bail);
     }
-    if let Ok(map) = target.as_map_ref() {
+    if target.is_map()
+        && let Ok(map) = target.as_map_ref()
+    {
         let key = str_of(at).ok_or(Bail)?;
         return map.get(key.as_str()).cloned().ok_or(Bail);
     }

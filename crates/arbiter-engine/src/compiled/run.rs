@@ -49,6 +49,12 @@ struct Run<'a> {
     budget: u64,
     depth: usize,
     max_depth: usize,
+    /// Emptied frames (slot vectors), reused from call to call on this thread.
+    frames: Vec<Vec<Dynamic>>,
+}
+
+thread_local! {
+    static FRAMES: std::cell::Cell<Vec<Vec<Dynamic>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 pub(super) fn call(
@@ -63,11 +69,17 @@ pub(super) fn call(
         depth: 0,
         // Rhai counts `evaluate` itself and fails past `max_call_levels`: stop short of it.
         max_depth: c.limits.max_call_levels.saturating_sub(2),
+        frames: FRAMES.take(),
     };
-    let args = vec![Dynamic::from(task.clone()), Dynamic::from(model.clone())];
+    let mut args = run.frames.pop().unwrap_or_default();
+    args.push(Dynamic::from(task.clone()));
+    args.push(Dynamic::from(model.clone()));
     let verdict = run
         .function(c.evaluate, args)
         .and_then(|v| v.try_cast::<Verdict>().ok_or(Stop::Bail));
+    // Frames left behind by a stopped call are dropped; a handful is enough to keep.
+    run.frames.truncate(8);
+    FRAMES.set(run.frames);
     (verdict, run.ops)
 }
 
@@ -78,7 +90,7 @@ impl Run<'_> {
         if self.ops > self.budget {
             return Err(Stop::Bail);
         }
-        if self.ops % 256 == 0
+        if self.ops.is_multiple_of(256)
             && let Some(token) = crate::host::progress(self.ops)
         {
             return Err(Stop::Stopped(
@@ -106,8 +118,15 @@ impl Run<'_> {
             Err(Flow::Break | Flow::Continue) => Err(Stop::Bail),
             Err(Flow::Stop(s)) => Err(s),
         };
+        self.recycle(slots);
         self.depth -= 1;
         result
+    }
+
+    /// Keeps a frame's allocation for the next call.
+    fn recycle(&mut self, mut frame: Vec<Dynamic>) {
+        frame.clear();
+        self.frames.push(frame);
     }
 
     /// A block's value is its last statement's.
@@ -211,7 +230,7 @@ impl Run<'_> {
             Expr::Const(v) => v.clone(),
             Expr::Local(slot) => slots[*slot].clone(),
             Expr::Interpolated(parts) => {
-                let mut out = String::new();
+                let mut out = String::with_capacity(64);
                 for p in parts {
                     let v = self.expr(p, slots)?;
                     ops::display(&v, &mut out)?;
@@ -234,8 +253,13 @@ impl Run<'_> {
                 v
             }
             Expr::Property(target, p) => {
-                let target = self.expr(target, slots)?;
-                let v = get(&target, p)?;
+                let v = if let Expr::Local(slot) = **target {
+                    self.tick()?;
+                    get(&slots[slot], p)?
+                } else {
+                    let target = self.expr(target, slots)?;
+                    get(&target, p)?
+                };
                 check_size(&v, limits)?;
                 v
             }
@@ -270,15 +294,37 @@ impl Run<'_> {
                 ops::binary(op, &a, &b, limits)?
             }
             Expr::Script(f, args) => {
-                let args = self.exprs(args, slots)?;
-                let v = self.function(*f, args)?;
+                let mut frame = self.frames.pop().unwrap_or_default();
+                for a in args {
+                    match self.expr(a, slots) {
+                        Ok(v) => frame.push(v),
+                        Err(e) => {
+                            self.recycle(frame);
+                            return Err(e);
+                        }
+                    }
+                }
+                let v = self.function(*f, frame)?;
                 check_size(&v, limits)?;
                 v
             }
             Expr::Library(f, args) => {
-                let args = self.exprs(args, slots)?;
+                // Variables are passed by reference (a task or model in a `Dynamic` is boxed:
+                // a clone would allocate); at most three arguments (`Lower::library`).
+                let mut values = [Dynamic::UNIT, Dynamic::UNIT, Dynamic::UNIT];
+                for (a, v) in args.iter().zip(values.iter_mut()) {
+                    if let Expr::Local(_) = a {
+                        self.tick()?;
+                    } else {
+                        *v = self.expr(a, slots)?;
+                    }
+                }
+                let refs: [&Dynamic; 3] = std::array::from_fn(|i| match args.get(i) {
+                    Some(Expr::Local(slot)) => &slots[*slot],
+                    _ => &values[i],
+                });
                 self.tick()?;
-                let v = f.call(&args, &self.compiled.devices, limits)?;
+                let v = f.call(&refs[..args.len()], &self.compiled.devices, limits)?;
                 check_size(&v, limits)?;
                 v
             }

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map,
-    NativeCallContext, Position, RhaiNativeFunc, Variant,
+    Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, NativeCallContext, Position,
+    RhaiNativeFunc, Variant,
 };
 
 use crate::catalog::{Catalog, Model};
@@ -28,31 +28,8 @@ use crate::cost::{self, CallCost, DeviceProfile, Precision};
 use crate::lang;
 use crate::manifest::Limits;
 use crate::task::{Deployment, Task};
-
-/// What a criterion said about one model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    /// A score in [0, 1] with its reason.
-    Score {
-        /// The score.
-        value: f64,
-        /// Why.
-        reason: String,
-        /// The precision the criterion judged the model at, where it chose one
-        /// (`score(…).with_precision("int8")`).
-        precision: Option<Precision>,
-    },
-    /// The model is rejected.
-    Veto {
-        /// Why.
-        reason: String,
-    },
-    /// The criterion has nothing to say about this model; its weight is spread over the others.
-    Abstain {
-        /// Why.
-        reason: String,
-    },
-}
+use crate::value::Value;
+pub use crate::verdict::Verdict;
 
 /// A model as scripts see it: the catalog entry plus values prepared once per catalog load.
 #[derive(Debug)]
@@ -61,24 +38,24 @@ pub struct ModelData {
     pub model: Model,
     /// The text fields scripts read most, made once: a getter then shares them instead of
     /// allocating a string per read.
-    id: ImmutableString,
-    name: ImmutableString,
-    family: ImmutableString,
-    domain: ImmutableString,
-    license: Dynamic,
-    released: Dynamic,
-    positional: Dynamic,
-    languages: Array,
+    id: Value,
+    name: Value,
+    family: Value,
+    domain: Value,
+    license: Value,
+    released: Value,
+    positional: Value,
+    languages: Value,
     /// Every code the model covers, with macrolanguage equivalents (`arb` and `ar`).
     covered: HashSet<String>,
-    translates_from: Array,
-    translates_into: Array,
-    context_limit: Dynamic,
-    context_basis: Dynamic,
-    tasks: Array,
-    objectives: Array,
-    /// Benchmark scores by key, and min–max normalised across the catalog.
-    benchmarks: Map,
+    translates_from: Value,
+    translates_into: Value,
+    context_limit: Value,
+    context_basis: Value,
+    tasks: Value,
+    objectives: Value,
+    /// Benchmark scores by key (a map), and min–max normalised across the catalog.
+    benchmarks: Value,
     normalised: BTreeMap<String, f64>,
 }
 
@@ -94,33 +71,35 @@ pub struct TaskData {
     /// Its fields' values, for the verdict cache.
     pub(crate) fields: crate::cache::FieldValues,
     /// The text fields, made once (see [`ModelData`]).
-    name: ImmutableString,
-    task_type: ImmutableString,
-    domain: ImmutableString,
-    deployment: ImmutableString,
-    languages: Array,
-    source_languages: Array,
-    precisions: Array,
-    benchmarks: Map,
+    name: Value,
+    task_type: Value,
+    domain: Value,
+    deployment: Value,
+    languages: Value,
+    source_languages: Value,
+    precisions: Value,
+    benchmarks: Value,
 }
 
 /// A cheap-to-clone handle on a prepared task.
 #[derive(Debug, Clone)]
 pub struct TaskView(pub Arc<TaskData>);
 
-fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Array {
-    items
-        .into_iter()
-        .map(|s| Dynamic::from(ImmutableString::from(s)))
-        .collect()
+fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    Value::strings(items)
 }
 
-fn opt_f64(v: Option<f64>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, Dynamic::from_float)
+fn text(s: &str) -> Value {
+    Value::Str(s.into())
 }
 
-fn opt_int(v: Option<u32>) -> Dynamic {
-    v.map_or(Dynamic::UNIT, |v| Dynamic::from_int(i64::from(v)))
+fn float_map<'a>(items: impl IntoIterator<Item = (&'a str, f64)>) -> Value {
+    Value::Map(Arc::new(
+        items
+            .into_iter()
+            .map(|(k, v)| (ImmutableString::from(k), Value::Float(v)))
+            .collect(),
+    ))
 }
 
 impl TaskView {
@@ -133,18 +112,14 @@ impl TaskView {
                 .into_iter()
                 .map(Precision::as_str),
         );
-        let benchmarks = task
-            .benchmarks
-            .iter()
-            .map(|(k, w)| (k.as_str().into(), Dynamic::from_float(w.0)))
-            .collect();
+        let benchmarks = float_map(task.benchmarks.iter().map(|(k, w)| (k.as_str(), w.0)));
         let source_languages = strings(task.source_languages.iter().map(|l| l.as_str()));
         TaskView(Arc::new(TaskData {
             fields: crate::cache::FieldValues::of(&task),
-            name: task.name.as_str().into(),
-            task_type: task.task.as_str().into(),
-            domain: task.domain.as_str().into(),
-            deployment: task.resources.deployment.as_str().into(),
+            name: text(&task.name),
+            task_type: text(task.task.as_str()),
+            domain: text(task.domain.as_str()),
+            deployment: text(task.resources.deployment.as_str()),
             task,
             languages,
             source_languages,
@@ -199,26 +174,20 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
         .iter()
         .zip(normalised_benchmarks(catalog))
         .map(|(m, normal)| {
-            let mut benchmarks = Map::new();
-            for (k, b) in &m.benchmarks {
-                benchmarks.insert(k.as_str().into(), Dynamic::from_float(b.score));
-            }
+            let benchmarks = float_map(m.benchmarks.iter().map(|(k, b)| (k.as_str(), b.score)));
             let normalised: BTreeMap<String, f64> = normal
                 .into_iter()
                 .map(|(k, x)| (k.to_string(), x))
                 .collect();
             let context = m.context_limit();
-            let text = |s: Option<&str>| {
-                s.map_or(Dynamic::UNIT, |s| Dynamic::from(ImmutableString::from(s)))
-            };
             ModelView(Arc::new(ModelData {
-                id: m.id.as_str().into(),
-                name: m.name.as_str().into(),
-                family: m.family.as_str().into(),
-                domain: m.domain.as_str().into(),
-                license: text(m.license.as_deref()),
-                released: text(m.released.as_deref()),
-                positional: text(m.positional.map(|p| p.as_str())),
+                id: text(&m.id),
+                name: text(&m.name),
+                family: text(m.family.as_str()),
+                domain: text(m.domain.as_str()),
+                license: Value::opt_str(m.license.as_deref()),
+                released: Value::opt_str(m.released.as_deref()),
+                positional: Value::opt_str(m.positional.map(|p| p.as_str())),
                 languages: strings(m.languages.iter().map(|l| l.as_str())),
                 covered: m
                     .languages
@@ -228,9 +197,8 @@ pub fn prepare_models(catalog: &Catalog) -> Vec<ModelView> {
                     .collect(),
                 translates_from: strings(m.translates_from.iter().map(|l| l.as_str())),
                 translates_into: strings(m.translates_into.iter().map(|l| l.as_str())),
-                context_limit: opt_int(context.as_ref().map(|c| c.0)),
-                context_basis: context
-                    .map_or(Dynamic::UNIT, |c| Dynamic::from(ImmutableString::from(c.1))),
+                context_limit: Value::opt_int(context.as_ref().map(|c| c.0)),
+                context_basis: Value::opt_str(context.as_ref().map(|c| c.1.as_str())),
                 tasks: strings(m.tasks.iter().map(String::as_str)),
                 objectives: strings(m.objectives.iter().map(String::as_str)),
                 benchmarks,
@@ -496,11 +464,11 @@ pub(crate) struct Property<T: 'static> {
     /// Its type, for the definition files.
     pub ty: &'static str,
     /// The getter. Task getters note the field they read, for the verdict cache.
-    pub get: fn(&T) -> Dynamic,
+    pub get: fn(&T) -> Value,
 }
 
-fn int(v: impl TryInto<i64>) -> Dynamic {
-    Dynamic::from_int(v.try_into().unwrap_or(i64::MAX))
+fn int(v: impl TryInto<i64>) -> Value {
+    Value::Int(v.try_into().unwrap_or(i64::MAX))
 }
 
 macro_rules! properties {
@@ -513,72 +481,72 @@ macro_rules! properties {
 pub(crate) const TASK_PROPERTIES: &[Property<TaskView>] = {
     use crate::cache::{Field as F, read};
     properties! { TaskView:
-        "name" "string" => |v| { read(F::Name); v.0.name.clone().into() };
-        "task" "string" => |v| { read(F::TaskType); v.0.task_type.clone().into() };
-        "domain" "string" => |v| { read(F::Domain); v.0.domain.clone().into() };
-        "deployment" "string" => |v| { read(F::Deployment); v.0.deployment.clone().into() };
+        "name" "string" => |v| { read(F::Name); v.0.name.clone() };
+        "task" "string" => |v| { read(F::TaskType); v.0.task_type.clone() };
+        "domain" "string" => |v| { read(F::Domain); v.0.domain.clone() };
+        "deployment" "string" => |v| { read(F::Deployment); v.0.deployment.clone() };
         "labeled_examples" "int" => |v| { read(F::LabeledExamples); int(v.0.task.data.labeled_examples) };
-        "unlabeled_examples" "?" => |v| { read(F::UnlabeledExamples); v.0.task.data.unlabeled_examples.map_or(Dynamic::UNIT, int) };
-        "max_latency_ms" "?" => |v| { read(F::MaxLatencyMs); opt_f64(v.0.task.resources.max_latency_ms) };
-        "max_memory_mb" "?" => |v| { read(F::MaxMemoryMb); opt_f64(v.0.task.resources.max_memory_mb) };
-        "max_parameters_m" "?" => |v| { read(F::MaxParametersM); opt_f64(v.0.task.resources.max_parameters_m) };
+        "unlabeled_examples" "?" => |v| { read(F::UnlabeledExamples); v.0.task.data.unlabeled_examples.map_or(Value::Unit, int) };
+        "max_latency_ms" "?" => |v| { read(F::MaxLatencyMs); Value::opt_float(v.0.task.resources.max_latency_ms) };
+        "max_memory_mb" "?" => |v| { read(F::MaxMemoryMb); Value::opt_float(v.0.task.resources.max_memory_mb) };
+        "max_parameters_m" "?" => |v| { read(F::MaxParametersM); Value::opt_float(v.0.task.resources.max_parameters_m) };
         "sequence_length" "int" => |v| { read(F::SequenceLength); int(v.0.task.resources.sequence_length) };
         "batch_size" "int" => |v| { read(F::BatchSize); int(v.0.task.resources.batch_size) };
         "output_tokens" "int" => |v| { read(F::OutputTokens); int(v.0.task.resources.output_tokens_for(v.0.task.task)) };
-        "precisions" "array" => |v| { read(F::Precisions); v.0.precisions.clone().into() };
-        "source_languages" "array" => |v| { read(F::SourceLanguages); v.0.source_languages.clone().into() };
-        "languages" "array" => |v| { read(F::Languages); v.0.languages.clone().into() };
-        "benchmarks" "map" => |v| { read(F::Benchmarks); v.0.benchmarks.clone().into() };
+        "precisions" "array" => |v| { read(F::Precisions); v.0.precisions.clone() };
+        "source_languages" "array" => |v| { read(F::SourceLanguages); v.0.source_languages.clone() };
+        "languages" "array" => |v| { read(F::Languages); v.0.languages.clone() };
+        "benchmarks" "map" => |v| { read(F::Benchmarks); v.0.benchmarks.clone() };
     }
 };
 
 /// The `Model` properties: the catalog entry's fields and the values prepared once per load.
 pub(crate) const MODEL_PROPERTIES: &[Property<ModelView>] = properties! { ModelView:
-    "id" "string" => |v| v.0.id.clone().into();
-    "name" "string" => |v| v.0.name.clone().into();
-    "family" "string" => |v| v.0.family.clone().into();
-    "domain" "string" => |v| v.0.domain.clone().into();
+    "id" "string" => |v| v.0.id.clone();
+    "name" "string" => |v| v.0.name.clone();
+    "family" "string" => |v| v.0.family.clone();
+    "domain" "string" => |v| v.0.domain.clone();
     "license" "?" => |v| v.0.license.clone();
     "released" "?" => |v| v.0.released.clone();
     "positional" "?" => |v| v.0.positional.clone();
-    "parameters_m" "float" => |v| Dynamic::from_float(v.0.model.parameters_m);
+    "parameters_m" "float" => |v| Value::Float(v.0.model.parameters_m);
     "layers" "int" => |v| int(v.0.model.layers);
-    "decoder_layers" "?" => |v| opt_int(v.0.model.decoder_layers);
+    "decoder_layers" "?" => |v| Value::opt_int(v.0.model.decoder_layers);
     "hidden_size" "int" => |v| int(v.0.model.hidden_size);
     "attention_heads" "int" => |v| int(v.0.model.attention_heads);
-    "max_positions" "?" => |v| opt_int(v.0.model.max_positions);
-    "vocab_size" "?" => |v| opt_int(v.0.model.vocab_size);
-    "embedding_size" "?" => |v| opt_int(v.0.model.embedding_size);
-    "head_size" "?" => |v| opt_int(v.0.model.head_size);
+    "max_positions" "?" => |v| Value::opt_int(v.0.model.max_positions);
+    "vocab_size" "?" => |v| Value::opt_int(v.0.model.vocab_size);
+    "embedding_size" "?" => |v| Value::opt_int(v.0.model.embedding_size);
+    "head_size" "?" => |v| Value::opt_int(v.0.model.head_size);
     "kv_heads" "int" => |v| int(v.0.model.kv_head_count());
     "intermediate_size" "int" => |v| int(v.0.model.ffn_width());
-    "gated_ffn" "bool" => |v| Dynamic::from_bool(v.0.model.gated_ffn);
-    "experts" "?" => |v| opt_int(v.0.model.experts);
-    "experts_per_token" "?" => |v| opt_int(v.0.model.experts_per_token);
-    "active_parameters_m" "float" => |v| Dynamic::from_float(cost::active_parameters_m(&v.0.model));
-    "context_length" "?" => |v| opt_int(v.0.model.context_length);
+    "gated_ffn" "bool" => |v| Value::Bool(v.0.model.gated_ffn);
+    "experts" "?" => |v| Value::opt_int(v.0.model.experts);
+    "experts_per_token" "?" => |v| Value::opt_int(v.0.model.experts_per_token);
+    "active_parameters_m" "float" => |v| Value::Float(cost::active_parameters_m(&v.0.model));
+    "context_length" "?" => |v| Value::opt_int(v.0.model.context_length);
     "context_limit" "?" => |v| v.0.context_limit.clone();
     "context_basis" "?" => |v| v.0.context_basis.clone();
-    "instruction_tuned" "bool" => |v| Dynamic::from_bool(v.0.model.instruction_tuned);
-    "layer_parameters_m" "float" => |v| Dynamic::from_float(cost::layer_parameters_m(&v.0.model));
+    "instruction_tuned" "bool" => |v| Value::Bool(v.0.model.instruction_tuned);
+    "layer_parameters_m" "float" => |v| Value::Float(cost::layer_parameters_m(&v.0.model));
     "language_count" "int" => |v| int(v.0.model.languages.len());
-    "languages" "array" => |v| v.0.languages.clone().into();
-    "tasks" "array" => |v| v.0.tasks.clone().into();
-    "objectives" "array" => |v| v.0.objectives.clone().into();
-    "benchmarks" "map" => |v| v.0.benchmarks.clone().into();
-    "translates_from" "array" => |v| v.0.translates_from.clone().into();
-    "translates_into" "array" => |v| v.0.translates_into.clone().into();
+    "languages" "array" => |v| v.0.languages.clone();
+    "tasks" "array" => |v| v.0.tasks.clone();
+    "objectives" "array" => |v| v.0.objectives.clone();
+    "benchmarks" "map" => |v| v.0.benchmarks.clone();
+    "translates_from" "array" => |v| v.0.translates_from.clone();
+    "translates_into" "array" => |v| v.0.translates_into.clone();
 };
 
 /// The properties of a priced call (`estimate(task, model, precision)`).
 pub(crate) const COST_PROPERTIES: &[Property<CallCost>] = properties! { CallCost:
-    "precision" "string" => |c| ImmutableString::from(c.precision.as_str()).into();
-    "prefill_ms" "float" => |c| Dynamic::from_float(c.prefill_ms);
-    "token_ms" "float" => |c| Dynamic::from_float(c.token_ms);
+    "precision" "string" => |c| text(c.precision.as_str());
+    "prefill_ms" "float" => |c| Value::Float(c.prefill_ms);
+    "token_ms" "float" => |c| Value::Float(c.token_ms);
     "output_tokens" "int" => |c| int(c.output_tokens);
-    "latency_ms" "float" => |c| Dynamic::from_float(c.latency_ms);
-    "memory_mb" "float" => |c| Dynamic::from_float(c.memory_mb);
-    "memory_bound" "bool" => |c| Dynamic::from_bool(c.token_bound == cost::Bound::Memory);
+    "latency_ms" "float" => |c| Value::Float(c.latency_ms);
+    "memory_mb" "float" => |c| Value::Float(c.memory_mb);
+    "memory_bound" "bool" => |c| Value::Bool(c.token_bound == cost::Bound::Memory);
 };
 
 /// Registers each property as a getter of type `T`, named `type_name` in the definitions.
@@ -593,7 +561,7 @@ fn register_properties<T: Variant + Clone>(
         let get = p.get;
         let _ = FuncRegistration::new_getter(p.name)
             .with_params_info([this.as_str(), p.ty])
-            .register_into_engine(engine, move |v: &mut T| get(v));
+            .register_into_engine(engine, move |v: &mut T| get(v).to_dynamic());
     }
 }
 
@@ -613,13 +581,16 @@ pub(crate) fn has_objective(m: &ModelView, objective: &str) -> bool {
 }
 
 /// A published benchmark score, or `()`.
-pub(crate) fn benchmark(m: &ModelView, key: &str) -> Dynamic {
-    m.0.benchmarks.get(key).cloned().unwrap_or(Dynamic::UNIT)
+pub(crate) fn benchmark(m: &ModelView, key: &str) -> Value {
+    match &m.0.benchmarks {
+        Value::Map(map) => map.get(key).cloned().unwrap_or(Value::Unit),
+        _ => Value::Unit,
+    }
 }
 
-/// A benchmark score normalised across the catalog, or `()`.
-pub(crate) fn benchmark_normalised(m: &ModelView, key: &str) -> Dynamic {
-    opt_f64(m.0.normalised.get(key).copied())
+/// A benchmark score normalised across the catalog.
+pub(crate) fn benchmark_normalised(m: &ModelView, key: &str) -> Option<f64> {
+    m.0.normalised.get(key).copied()
 }
 
 fn register_model(engine: &mut Engine) {
@@ -657,14 +628,16 @@ fn register_model(engine: &mut Engine) {
         "benchmark",
         &["model: Model", "key: string", "?"],
         "The model's published score on a benchmark (a float), or () when none is published.",
-        |v: &mut ModelView, key: &str| benchmark(v, key),
+        |v: &mut ModelView, key: &str| benchmark(v, key).to_dynamic(),
     );
     register(
         engine,
         "benchmark_normalised",
         &["model: Model", "key: string", "?"],
         "The model's score on a benchmark normalised across the catalog (0 worst, 1 best; inverted where lower is better), or () when none is published.",
-        |v: &mut ModelView, key: &str| benchmark_normalised(v, key),
+        |v: &mut ModelView, key: &str| {
+            benchmark_normalised(v, key).map_or(Dynamic::UNIT, Dynamic::from_float)
+        },
     );
 }
 

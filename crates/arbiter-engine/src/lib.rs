@@ -23,6 +23,7 @@ pub mod cost;
 pub mod counterfactual;
 pub mod decide;
 pub mod diagnostic;
+pub mod differential;
 pub mod files;
 mod formats;
 pub mod golden;
@@ -41,6 +42,8 @@ pub mod signature;
 pub mod span;
 pub mod store;
 pub mod task;
+pub mod value;
+pub mod verdict;
 pub mod yaml;
 
 pub use bundle::{Bundle, BundleError};

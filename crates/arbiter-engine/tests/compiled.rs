@@ -7,7 +7,8 @@
 
 mod common;
 
-use arbiter_engine::compiled::{OPS_FACTOR, compare};
+use arbiter_engine::compiled::OPS_FACTOR;
+use arbiter_engine::differential::compare;
 use arbiter_engine::{Bundle, Task, decide};
 use arbiter_test_support::repo;
 

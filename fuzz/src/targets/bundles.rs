@@ -365,7 +365,7 @@ impl Target for ScriptTarget {
             Ok(b) => {
                 self.loaded += 1;
                 // Where the script compiled, each call it answers must be Rhai's answer.
-                let c = arbiter_engine::compiled::compare(&b, std::slice::from_ref(&self.task));
+                let c = arbiter_engine::differential::compare(&b, std::slice::from_ref(&self.task));
                 if let Some(d) = c.differences.first() {
                     return Err(format!("the compiled script disagrees with Rhai: {d}"));
                 }

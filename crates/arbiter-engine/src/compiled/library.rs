@@ -3,12 +3,11 @@
 //! policies use, each ported from Rhai 1.27 for the argument types listed, [`Bail`] for any
 //! other.
 
-use rhai::{Array, Dynamic, ImmutableString};
-
 use super::Bail;
-use super::ops::{Kind, check_size, kind, str_of};
 use crate::cost::{CallCost, Precision};
-use crate::host::{self, Devices, ModelView, TaskView, Verdict};
+use crate::host::{self, Devices, ModelView, TaskView};
+use crate::value::Value;
+use crate::verdict::Verdict;
 
 /// A function a compiled script can call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,36 +83,36 @@ impl Function {
         })
     }
 
-    /// Calls the function on evaluated arguments.
+    /// Calls the function on evaluated arguments, for the call's task and model.
     pub(super) fn call(
         self,
-        args: &[&Dynamic],
+        args: &[&Value],
+        (task, model): (&TaskView, &ModelView),
         devices: &Devices,
         limits: &crate::manifest::Limits,
-    ) -> Result<Dynamic, Bail> {
+    ) -> Result<Value, Bail> {
         use Function as F;
-        use Kind as K;
-        let text = |i: usize| args.get(i).and_then(|v| str_of(v)).ok_or(Bail);
-        let model = || {
-            args.first()
-                .and_then(|m| m.read_lock::<ModelView>().map(|m| m.clone()))
-                .ok_or(Bail)
-        };
-        let float = |v: f64| Ok(Dynamic::from_float(v));
-        let one_float = |f: fn(f64) -> f64| match args {
-            [x] => match kind(x) {
-                K::Float(x) => float(f(x)),
-                _ => Err(Bail),
-            },
+        use Value as V;
+        let text = |i: usize| match args.get(i) {
+            Some(V::Str(s)) => Ok(s.as_str()),
             _ => Err(Bail),
         };
-        let verdict = |v: Verdict| Ok(Dynamic::from(v));
-        match self {
-            F::Score => {
-                let value = match (args.len(), args.first().map(|v| kind(v))) {
-                    (2, Some(K::Float(x))) => x,
+        // The model, where a host function takes one: only the call's own model is a value.
+        let the_model = || match args.first() {
+            Some(V::Model) => Ok(model),
+            _ => Err(Bail),
+        };
+        let one_float = |f: fn(f64) -> f64| match args {
+            [V::Float(x)] => Ok(V::Float(f(*x))),
+            _ => Err(Bail),
+        };
+        let verdict = |v: Verdict| Ok(V::Verdict(Box::new(v)));
+        match (self, args.len()) {
+            (F::Score, 2) => {
+                let value = match args[0] {
+                    V::Float(x) => *x,
                     #[allow(clippy::cast_precision_loss)] // as the host: `x as f64`
-                    (2, Some(K::Int(x))) => x as f64,
+                    V::Int(x) => *x as f64,
                     _ => return Err(Bail),
                 };
                 if !(value.is_finite() && (0.0..=1.0).contains(&value)) {
@@ -125,181 +124,140 @@ impl Function {
                     precision: None,
                 })
             }
-            F::Veto | F::Abstain if args.len() == 1 => {
-                let reason = text(0)?.to_string();
-                verdict(if self == F::Veto {
-                    Verdict::Veto { reason }
-                } else {
-                    Verdict::Abstain { reason }
-                })
-            }
-            F::WithPrecision if args.len() == 2 => {
-                let v = args[0].read_lock::<Verdict>().ok_or(Bail)?.clone();
-                let p = Precision::parse(&text(1)?).ok_or(Bail)?;
-                match v {
-                    Verdict::Score { value, reason, .. } => verdict(Verdict::Score {
-                        value,
-                        reason,
-                        precision: Some(p),
-                    }),
+            (F::Veto, 1) => verdict(Verdict::Veto {
+                reason: text(0)?.to_string(),
+            }),
+            (F::Abstain, 1) => verdict(Verdict::Abstain {
+                reason: text(0)?.to_string(),
+            }),
+            (F::WithPrecision, 2) => {
+                let p = Precision::parse(text(1)?).ok_or(Bail)?;
+                match args[0] {
+                    V::Verdict(v) => match &**v {
+                        Verdict::Score { value, reason, .. } => verdict(Verdict::Score {
+                            value: *value,
+                            reason: reason.clone(),
+                            precision: Some(p),
+                        }),
+                        _ => Err(Bail),
+                    },
                     _ => Err(Bail),
                 }
             }
-            F::Covers if args.len() == 2 => Ok(host::covers(&model()?, &text(1)?).into()),
-            F::Translates if args.len() == 3 => {
-                Ok(model()?.0.model.translates(&text(1)?, &text(2)?).into())
-            }
-            F::Suits if args.len() == 2 => Ok(host::suits(&model()?, &text(1)?).into()),
-            F::HasObjective if args.len() == 2 => {
-                Ok(host::has_objective(&model()?, &text(1)?).into())
-            }
-            F::Benchmark if args.len() == 2 => Ok(host::benchmark(&model()?, &text(1)?)),
-            F::BenchmarkNormalised if args.len() == 2 => {
-                Ok(host::benchmark_normalised(&model()?, &text(1)?))
-            }
-            F::Estimate if args.len() == 3 => {
-                let task = args[0].read_lock::<TaskView>().ok_or(Bail)?.clone();
-                let model = args[1].read_lock::<ModelView>().ok_or(Bail)?.clone();
-                let p = Precision::parse(&text(2)?).ok_or(Bail)?;
-                let cost: CallCost = host::estimate(devices, &task, &model, p).map_err(|_| Bail)?;
-                Ok(Dynamic::from(cost))
-            }
-            F::DeviceMemoryMb if args.len() == 1 => {
-                float(host::device(devices, &text(0)?).ok_or(Bail)?.memory_mb)
-            }
-            F::Round => one_float(f64::round),
-            F::Floor => one_float(f64::floor),
-            F::Ceiling => one_float(f64::ceil),
-            F::Sqrt => one_float(f64::sqrt),
-            F::Ln => one_float(f64::ln),
-            F::Log => one_float(f64::log10),
-            F::Exp => one_float(f64::exp),
-            F::Abs => match args {
-                [x] => match kind(x) {
-                    K::Float(x) => float(x.abs()),
-                    K::Int(i) => i.checked_abs().map(Dynamic::from_int).ok_or(Bail),
-                    _ => Err(Bail),
-                },
+            (F::Covers, 2) => Ok(V::Bool(host::covers(the_model()?, text(1)?))),
+            (F::Translates, 3) => Ok(V::Bool(the_model()?.0.model.translates(text(1)?, text(2)?))),
+            (F::Suits, 2) => Ok(V::Bool(host::suits(the_model()?, text(1)?))),
+            (F::HasObjective, 2) => Ok(V::Bool(host::has_objective(the_model()?, text(1)?))),
+            (F::Benchmark, 2) => Ok(host::benchmark(the_model()?, text(1)?)),
+            (F::BenchmarkNormalised, 2) => Ok(V::opt_float(host::benchmark_normalised(
+                the_model()?,
+                text(1)?,
+            ))),
+            (F::Estimate, 3) => match (args[0], args[1]) {
+                (V::Task, V::Model) => {
+                    let p = Precision::parse(text(2)?).ok_or(Bail)?;
+                    let cost: CallCost =
+                        host::estimate(devices, task, model, p).map_err(|_| Bail)?;
+                    Ok(V::Cost(std::sync::Arc::new(cost)))
+                }
                 _ => Err(Bail),
             },
-            F::ToInt => match args {
-                [x] => match kind(x) {
-                    K::Int(i) => Ok(Dynamic::from_int(i)),
-                    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
-                    K::Float(x) => {
-                        // As Rhai's checked `to_int`: out of range fails, else truncates.
-                        if x > i64::MAX as f64 || x < i64::MIN as f64 {
-                            Err(Bail)
-                        } else {
-                            Ok(Dynamic::from_int(x.trunc() as i64))
-                        }
-                    }
-                    _ => Err(Bail),
-                },
+            (F::DeviceMemoryMb, 1) => Ok(V::Float(
+                host::device(devices, text(0)?).ok_or(Bail)?.memory_mb,
+            )),
+            (F::Round, _) => one_float(f64::round),
+            (F::Floor, _) => one_float(f64::floor),
+            (F::Ceiling, _) => one_float(f64::ceil),
+            (F::Sqrt, _) => one_float(f64::sqrt),
+            (F::Ln, _) => one_float(f64::ln),
+            (F::Log, _) => one_float(f64::log10),
+            (F::Exp, _) => one_float(f64::exp),
+            (F::Abs, _) => match args {
+                [V::Float(x)] => Ok(V::Float(x.abs())),
+                [V::Int(i)] => i.checked_abs().map(V::Int).ok_or(Bail),
                 _ => Err(Bail),
             },
-            F::ToFloat => match args {
-                [x] => match kind(x) {
-                    K::Float(x) => float(x),
-                    #[allow(clippy::cast_precision_loss)]
-                    K::Int(i) => float(i as f64),
-                    _ => Err(Bail),
-                },
+            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+            (F::ToInt, _) => match args {
+                [V::Int(i)] => Ok(V::Int(*i)),
+                // As Rhai's checked `to_int`: out of range fails, else truncates.
+                [V::Float(x)] if *x > i64::MAX as f64 || *x < i64::MIN as f64 => Err(Bail),
+                [V::Float(x)] => Ok(V::Int(x.trunc() as i64)),
                 _ => Err(Bail),
             },
-            F::Max | F::Min => {
-                let [x, y] = args else { return Err(Bail) };
+            #[allow(clippy::cast_precision_loss)]
+            (F::ToFloat, _) => match args {
+                [V::Float(x)] => Ok(V::Float(*x)),
+                [V::Int(i)] => Ok(V::Float(*i as f64)),
+                _ => Err(Bail),
+            },
+            (F::Max | F::Min, 2) => {
+                let max = self == F::Max;
+                // Rhai: `if x >= y { x } else { y }` for max, `<=` for min.
                 let pick = |x: f64, y: f64| {
-                    if self == F::Max {
-                        if x >= y { x } else { y }
-                    } else if x <= y {
+                    if (max && x >= y) || (!max && x <= y) {
                         x
                     } else {
                         y
                     }
                 };
                 #[allow(clippy::cast_precision_loss)]
-                match (kind(x), kind(y)) {
-                    (K::Int(a), K::Int(b)) => Ok(Dynamic::from_int(if self == F::Max {
-                        if a >= b { a } else { b }
-                    } else if a <= b {
-                        a
+                match (args[0], args[1]) {
+                    (V::Int(a), V::Int(b)) => Ok(V::Int(if (max && a >= b) || (!max && a <= b) {
+                        *a
                     } else {
-                        b
+                        *b
                     })),
-                    (K::Float(a), K::Float(b)) => float(pick(a, b)),
-                    (K::Int(a), K::Float(b)) => float(pick(a as f64, b)),
-                    (K::Float(a), K::Int(b)) => float(pick(a, b as f64)),
+                    (V::Float(a), V::Float(b)) => Ok(V::Float(pick(*a, *b))),
+                    (V::Int(a), V::Float(b)) => Ok(V::Float(pick(*a as f64, *b))),
+                    (V::Float(a), V::Int(b)) => Ok(V::Float(pick(*a, *b as f64))),
                     _ => Err(Bail),
                 }
             }
-            F::Len | F::IsEmpty => {
-                let [x] = args else { return Err(Bail) };
-                let len = match kind(x) {
-                    K::Str(s) => {
-                        if self == F::IsEmpty {
-                            return Ok(s.is_empty().into());
-                        }
-                        s.chars().count()
-                    }
-                    K::Array => x.as_array_ref().map_err(|_| Bail)?.len(),
-                    K::Map => x.as_map_ref().map_err(|_| Bail)?.len(),
+            (F::Len | F::IsEmpty, 1) => {
+                let len = match args[0] {
+                    V::Str(s) if self == F::IsEmpty => return Ok(V::Bool(s.is_empty())),
+                    V::Str(s) => s.chars().count(),
+                    V::Array(a) => a.len(),
+                    V::Map(m) => m.len(),
                     _ => return Err(Bail),
                 };
-                if self == F::IsEmpty {
-                    Ok((len == 0).into())
+                Ok(if self == F::IsEmpty {
+                    V::Bool(len == 0)
                 } else {
-                    Ok(Dynamic::from_int(i64::try_from(len).unwrap_or(i64::MAX)))
+                    V::Int(i64::try_from(len).unwrap_or(i64::MAX))
+                })
+            }
+            (F::Keys, 1) => match args[0] {
+                V::Map(m) => {
+                    let keys = V::Array(std::sync::Arc::new(
+                        m.keys().map(|k| V::Str(k.clone())).collect(),
+                    ));
+                    keys.check_size(limits)?;
+                    Ok(keys)
                 }
-            }
-            F::Keys => {
-                let [x] = args else { return Err(Bail) };
-                let map = x.as_map_ref().map_err(|_| Bail)?;
-                let keys: Array = map
-                    .keys()
-                    .map(|k| Dynamic::from(ImmutableString::from(k.as_str())))
-                    .collect();
-                let keys = Dynamic::from_array(keys);
-                check_size(&keys, limits)?;
-                Ok(keys)
-            }
-            F::Contains => {
-                let [container, item] = args else {
-                    return Err(Bail);
-                };
-                match kind(container) {
-                    // Items compared with `==`: only strings against strings are ported.
-                    K::Array => {
-                        let needle = str_of(item).ok_or(Bail)?;
-                        let array = container.as_array_ref().map_err(|_| Bail)?;
-                        let mut found = false;
-                        for x in array.iter() {
-                            match kind(x) {
-                                K::Str(s) => found |= s == needle,
-                                K::Unit | K::Bool(_) | K::Int(_) | K::Float(_) => {}
-                                _ => return Err(Bail),
-                            }
+                _ => Err(Bail),
+            },
+            (F::Contains, 2) => match (args[0], args[1]) {
+                // Items compared with `==`: only strings against strings are ported; an item
+                // of another built-in type is unequal.
+                (V::Array(items), V::Str(needle)) => {
+                    let mut found = false;
+                    for x in items.iter() {
+                        match x {
+                            V::Str(s) => found |= s == needle,
+                            V::Unit | V::Bool(_) | V::Int(_) | V::Float(_) => {}
+                            _ => return Err(Bail),
                         }
-                        Ok(found.into())
                     }
-                    K::Str(s) => Ok(s.contains(text(1)?.as_str()).into()),
-                    K::Map => Ok(container
-                        .as_map_ref()
-                        .map_err(|_| Bail)?
-                        .contains_key(text(1)?.as_str())
-                        .into()),
-                    _ => Err(Bail),
+                    Ok(V::Bool(found))
                 }
-            }
-            F::StartsWith | F::EndsWith if args.len() == 2 => {
-                let (s, t) = (text(0)?, text(1)?);
-                Ok(if self == F::StartsWith {
-                    s.starts_with(t.as_str())
-                } else {
-                    s.ends_with(t.as_str())
-                }
-                .into())
-            }
+                (V::Str(s), V::Str(t)) => Ok(V::Bool(s.contains(t.as_str()))),
+                (V::Map(m), V::Str(k)) => Ok(V::Bool(m.contains_key(k))),
+                _ => Err(Bail),
+            },
+            (F::StartsWith, 2) => Ok(V::Bool(text(0)?.starts_with(text(1)?))),
+            (F::EndsWith, 2) => Ok(V::Bool(text(0)?.ends_with(text(1)?))),
             _ => Err(Bail),
         }
     }

@@ -13,7 +13,7 @@
 //! with [`Bail`], and the call is made again by Rhai, whose verdict or error is the answer.
 //! Scripts cannot observe anything but their arguments (no clock, randomness or state:
 //! [`crate::host`]), so running a call again is safe. Where the compiled code answers, it
-//! answers as Rhai would: `tests/compiled.rs` compares the two on every example, golden and
+//! answers as Rhai would: [`crate::differential`] compares them, `tests/compiled.rs` the two on every example, golden and
 //! randomised task, and the fuzz target on arbitrary scripts.
 //!
 //! Limits hold as in Rhai: operations are counted at least as often as Rhai counts them (one
@@ -24,24 +24,20 @@
 
 use std::sync::Arc;
 
-use rhai::{AST, Dynamic, Expr as RExpr, FnCallExpr, ImmutableString, Stmt as RStmt, Token};
+use rhai::{AST, Expr as RExpr, FnCallExpr, ImmutableString, Stmt as RStmt, Token};
 
-use crate::host::{self, Devices, ModelView, TaskView, Verdict};
+use crate::host::{self, Devices, ModelView, TaskView};
 use crate::manifest::Limits;
+use crate::verdict::Verdict;
 
-mod compare;
 mod library;
 mod ops;
 mod run;
 
-pub use compare::{Comparison, compare};
+pub use crate::value::{Bail, Value, ValueMap};
 
 /// Rhai counts at most this many operations for each one the compiled code counts.
 pub const OPS_FACTOR: u64 = 2;
-
-/// The compiled code cannot answer this call as Rhai would: make it with Rhai.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bail;
 
 /// A compiled criterion script.
 #[derive(Debug)]
@@ -67,7 +63,7 @@ enum Stmt {
     /// `x op= e`.
     Update(usize, Token, Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
-    /// `for x in e` (with a counter slot for `for (x, i) in e`).
+    /// `for x in e` (with a counter slot for `for (x, i) in e`); `e` may be a range.
     For(usize, Option<usize>, Expr, Vec<Stmt>),
     /// `while e` (`loop`: no condition).
     While(Option<Expr>, Vec<Stmt>),
@@ -80,11 +76,13 @@ enum Stmt {
 
 #[derive(Debug)]
 enum Expr {
-    Const(Dynamic),
+    Const(Value),
+    /// `a..b` or `a..=b` (inclusive), only as what a `for` iterates.
+    Range(bool, Box<Expr>, Box<Expr>),
     Local(usize),
     Interpolated(Vec<Expr>),
     Array(Vec<Expr>),
-    Map(rhai::Map, Vec<(ImmutableString, Expr)>),
+    Map(ValueMap, Vec<(ImmutableString, Expr)>),
     Property(Box<Expr>, Property),
     Index(Box<Expr>, Box<Expr>),
     And(Vec<Expr>),
@@ -102,9 +100,9 @@ enum Expr {
 #[derive(Debug)]
 struct Property {
     name: ImmutableString,
-    task: Option<fn(&TaskView) -> Dynamic>,
-    model: Option<fn(&ModelView) -> Dynamic>,
-    cost: Option<fn(&crate::cost::CallCost) -> Dynamic>,
+    task: Option<fn(&TaskView) -> Value>,
+    model: Option<fn(&ModelView) -> Value>,
+    cost: Option<fn(&crate::cost::CallCost) -> Value>,
 }
 
 /// Why a script is not compiled (it runs on Rhai alone).
@@ -271,7 +269,21 @@ impl Lower<'_> {
             ),
             RStmt::For(x, _) => {
                 let (var, counter, flow) = &**x;
-                let over = self.expr(&flow.expr)?;
+                let over = match &flow.expr {
+                    RExpr::FnCall(call, _)
+                        if matches!(
+                            call.op_token,
+                            Some(Token::ExclusiveRange | Token::InclusiveRange)
+                        ) && call.args.len() == 2 =>
+                    {
+                        Expr::Range(
+                            call.op_token == Some(Token::InclusiveRange),
+                            Box::new(self.expr(&call.args[0])?),
+                            Box::new(self.expr(&call.args[1])?),
+                        )
+                    }
+                    e => self.expr(e)?,
+                };
                 let mark = self.scope.len();
                 let var = self.declare(var.name.clone());
                 let counter = counter.as_ref().map(|c| self.declare(c.name.clone()));
@@ -312,21 +324,31 @@ impl Lower<'_> {
 
     fn expr(&mut self, e: &RExpr) -> Result<Expr, NotCompiled> {
         Ok(match e {
-            RExpr::DynamicConstant(v, _) => Expr::Const((**v).clone()),
-            RExpr::BoolConstant(b, _) => Expr::Const(Dynamic::from_bool(*b)),
-            RExpr::IntegerConstant(i, _) => Expr::Const(Dynamic::from_int(*i)),
-            RExpr::FloatConstant(f, _) => Expr::Const(Dynamic::from_float(**f)),
-            RExpr::StringConstant(s, _) => Expr::Const(s.clone().into()),
-            RExpr::Unit(_) => Expr::Const(Dynamic::UNIT),
+            RExpr::DynamicConstant(v, _) => Expr::Const(
+                Value::from_dynamic(v)
+                    .ok_or_else(|| NotCompiled(format!("a constant of type {}", v.type_name())))?,
+            ),
+            RExpr::BoolConstant(b, _) => Expr::Const(Value::Bool(*b)),
+            RExpr::IntegerConstant(i, _) => Expr::Const(Value::Int(*i)),
+            RExpr::FloatConstant(f, _) => Expr::Const(Value::Float(**f)),
+            RExpr::StringConstant(s, _) => Expr::Const(Value::Str(s.clone())),
+            RExpr::Unit(_) => Expr::Const(Value::Unit),
             RExpr::InterpolatedString(parts, _) => Expr::Interpolated(self.exprs(parts)?),
             RExpr::Array(items, _) => Expr::Array(self.exprs(items)?),
             RExpr::Map(x, _) => {
                 let (fields, template) = &**x;
+                let template = template
+                    .iter()
+                    .map(|(k, v)| {
+                        Some((ImmutableString::from(k.as_str()), Value::from_dynamic(v)?))
+                    })
+                    .collect::<Option<ValueMap>>()
+                    .ok_or_else(|| NotCompiled("a map template of another type".into()))?;
                 let fields = fields
                     .iter()
                     .map(|(k, v)| Ok((k.name.clone(), self.expr(v)?)))
                     .collect::<Result<_, NotCompiled>>()?;
-                Expr::Map(template.clone(), fields)
+                Expr::Map(template, fields)
             }
             RExpr::Variable(v, ..) => Expr::Local(self.lookup(&v.1)?),
             RExpr::Stmt(block) => Expr::Block(self.block(block.statements())?),
@@ -387,6 +409,12 @@ impl Lower<'_> {
         if call.capture_parent_scope {
             return unsupported("a call capturing its scope");
         }
+        if matches!(
+            call.op_token,
+            Some(Token::ExclusiveRange | Token::InclusiveRange)
+        ) {
+            return unsupported("a range other than what a `for` iterates");
+        }
         let args = self.exprs(&call.args)?;
         if let Some(op) = &call.op_token {
             return Ok(match args.len() {
@@ -430,7 +458,7 @@ impl Lower<'_> {
 }
 
 fn property(name: &ImmutableString) -> Property {
-    fn find<T>(table: &[host::Property<T>], name: &str) -> Option<fn(&T) -> Dynamic> {
+    fn find<T>(table: &[host::Property<T>], name: &str) -> Option<fn(&T) -> Value> {
         table.iter().find(|p| p.name == name).map(|p| p.get)
     }
     Property {

@@ -1,11 +1,13 @@
 //! Running a compiled script: a tree walk over slots, counting operations.
 
-use rhai::{Dynamic, ImmutableString};
+use std::sync::Arc;
 
-use super::ops::{self, check_size};
-use super::{Bail, Compiled, Expr, Function, OPS_FACTOR, Property, Stmt};
-use crate::cost::CallCost;
-use crate::host::{ModelView, TaskView, Verdict};
+use rhai::ImmutableString;
+
+use super::{Bail, Compiled, Expr, Function, OPS_FACTOR, Property, Stmt, ops};
+use crate::host::{ModelView, TaskView};
+use crate::value::{Value, string_within};
+use crate::verdict::Verdict;
 
 /// Why a compiled call did not return a verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +28,7 @@ impl From<Bail> for Stop {
 enum Flow {
     Break,
     Continue,
-    Return(Dynamic),
+    Return(Value),
     Stop(Stop),
 }
 
@@ -44,17 +46,22 @@ impl From<Stop> for Flow {
 
 struct Run<'a> {
     compiled: &'a Compiled,
+    task: &'a TaskView,
+    model: &'a ModelView,
     ops: u64,
     /// Past this many counted operations, Rhai might have stopped: bail.
     budget: u64,
+    /// The count at which [`Run::checkpoint`] runs next: the next multiple of 256, or past
+    /// the budget.
+    next_check: u64,
     depth: usize,
     max_depth: usize,
     /// Emptied frames (slot vectors), reused from call to call on this thread.
-    frames: Vec<Vec<Dynamic>>,
+    frames: Vec<Vec<Value>>,
 }
 
 thread_local! {
-    static FRAMES: std::cell::Cell<Vec<Vec<Dynamic>>> = const { std::cell::Cell::new(Vec::new()) };
+    static FRAMES: std::cell::Cell<Vec<Vec<Value>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 pub(super) fn call(
@@ -64,32 +71,58 @@ pub(super) fn call(
 ) -> (Result<Verdict, Stop>, u64) {
     let mut run = Run {
         compiled: c,
+        task,
+        model,
         ops: 0,
         budget: c.limits.max_operations / OPS_FACTOR,
+        next_check: 256.min(c.limits.max_operations / OPS_FACTOR + 1),
         depth: 0,
         // Rhai counts `evaluate` itself and fails past `max_call_levels`: stop short of it.
         max_depth: c.limits.max_call_levels.saturating_sub(2),
         frames: FRAMES.take(),
     };
     let mut args = run.frames.pop().unwrap_or_default();
-    args.push(Dynamic::from(task.clone()));
-    args.push(Dynamic::from(model.clone()));
-    let verdict = run
-        .function(c.evaluate, args)
-        .and_then(|v| v.try_cast::<Verdict>().ok_or(Stop::Bail));
+    args.push(Value::Task);
+    args.push(Value::Model);
+    let verdict = match run.function(c.evaluate, args) {
+        Ok(Value::Verdict(v)) => Ok(*v),
+        Ok(_) => Err(Stop::Bail),
+        Err(e) => Err(e),
+    };
     // Frames left behind by a stopped call are dropped; a handful is enough to keep.
     run.frames.truncate(8);
     FRAMES.set(run.frames);
     (verdict, run.ops)
 }
 
+/// An operand readied by [`Run::prepare`].
+fn leaf<'a>(e: &'a Expr, slots: &'a [Value], held: &'a Value) -> &'a Value {
+    match e {
+        Expr::Local(slot) => &slots[*slot],
+        Expr::Const(v) => v,
+        _ => held,
+    }
+}
+
 impl Run<'_> {
-    /// One operation: within the budget, and the progress check every 256.
+    /// One operation.
+    #[inline(always)]
     fn tick(&mut self) -> Result<(), Stop> {
         self.ops += 1;
+        if self.ops >= self.next_check {
+            return self.checkpoint();
+        }
+        Ok(())
+    }
+
+    /// Past the budget, bail; every 256 operations, the progress check.
+    #[cold]
+    #[inline(never)]
+    fn checkpoint(&mut self) -> Result<(), Stop> {
         if self.ops > self.budget {
             return Err(Stop::Bail);
         }
+        self.next_check = (self.ops + 256).min(self.budget + 1);
         if self.ops.is_multiple_of(256)
             && let Some(token) = crate::host::progress(self.ops)
         {
@@ -100,9 +133,9 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn function(&mut self, index: usize, args: Vec<Dynamic>) -> Result<Dynamic, Stop> {
+    fn function(&mut self, index: usize, mut slots: Vec<Value>) -> Result<Value, Stop> {
         let f: &Function = &self.compiled.functions[index];
-        if args.len() != f.params {
+        if slots.len() != f.params {
             return Err(Stop::Bail);
         }
         self.tick()?;
@@ -110,8 +143,7 @@ impl Run<'_> {
         if self.depth > self.max_depth {
             return Err(Stop::Bail);
         }
-        let mut slots = args;
-        slots.resize(f.slots, Dynamic::UNIT);
+        slots.resize(f.slots, Value::Unit);
         let result = match self.block(&f.body, &mut slots) {
             Ok(v) | Err(Flow::Return(v)) => Ok(v),
             // `break` or `continue` outside a loop: Rhai's error.
@@ -124,37 +156,49 @@ impl Run<'_> {
     }
 
     /// Keeps a frame's allocation for the next call.
-    fn recycle(&mut self, mut frame: Vec<Dynamic>) {
+    fn recycle(&mut self, mut frame: Vec<Value>) {
         frame.clear();
         self.frames.push(frame);
     }
 
     /// A block's value is its last statement's.
-    fn block(&mut self, stmts: &[Stmt], slots: &mut [Dynamic]) -> Result<Dynamic, Flow> {
-        let mut last = Dynamic::UNIT;
+    fn block(&mut self, stmts: &[Stmt], slots: &mut [Value]) -> Result<Value, Flow> {
+        let mut last = Value::Unit;
         for s in stmts {
             last = self.stmt(s, slots)?;
         }
         Ok(last)
     }
 
-    fn condition(&mut self, e: &Expr, slots: &mut [Dynamic]) -> Result<bool, Flow> {
-        Ok(self.expr(e, slots)?.as_bool().map_err(|_| Bail)?)
+    fn condition(&mut self, e: &Expr, slots: &mut [Value]) -> Result<bool, Flow> {
+        match self.expr(e, slots)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(Bail.into()),
+        }
     }
 
-    fn stmt(&mut self, s: &Stmt, slots: &mut [Dynamic]) -> Result<Dynamic, Flow> {
+    /// A loop body: `Ok(true)` to go on, `Ok(false)` after `break`.
+    fn body(&mut self, body: &[Stmt], slots: &mut [Value]) -> Result<bool, Flow> {
+        match self.block(body, slots) {
+            Ok(_) | Err(Flow::Continue) => Ok(true),
+            Err(Flow::Break) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, slots: &mut [Value]) -> Result<Value, Flow> {
         self.tick()?;
         match s {
             Stmt::Set(slot, e) => {
                 let v = self.expr(e, slots)?;
                 slots[*slot] = v;
-                Ok(Dynamic::UNIT)
+                Ok(Value::Unit)
             }
             Stmt::Update(slot, op, e) => {
                 let v = self.expr(e, slots)?;
                 let new = ops::assign(op, &slots[*slot], &v, &self.compiled.limits)?;
                 slots[*slot] = new;
-                Ok(Dynamic::UNIT)
+                Ok(Value::Unit)
             }
             Stmt::If(c, then, otherwise) => {
                 if self.condition(c, slots)? {
@@ -163,31 +207,45 @@ impl Run<'_> {
                     self.block(otherwise, slots)
                 }
             }
-            Stmt::For(var, counter, over, body) => {
-                let over = self.expr(over, slots)?;
-                let items: Box<dyn Iterator<Item = Dynamic>> =
-                    if let Ok(array) = over.as_array_ref() {
-                        Box::new(array.clone().into_iter())
-                    } else if let Some(r) = over.read_lock::<std::ops::Range<i64>>() {
-                        Box::new(r.clone().map(Dynamic::from_int))
-                    } else if let Some(r) = over.read_lock::<std::ops::RangeInclusive<i64>>() {
-                        Box::new(r.clone().map(Dynamic::from_int))
-                    } else {
-                        return Err(Bail.into());
-                    };
-                for (i, item) in items.enumerate() {
+            Stmt::For(var, counter, Expr::Range(inclusive, from, to), body) => {
+                let (Value::Int(from), Value::Int(to)) =
+                    (self.expr(from, slots)?, self.expr(to, slots)?)
+                else {
+                    return Err(Bail.into());
+                };
+                let mut i = 0_i64;
+                let mut x = from;
+                while x < to || (*inclusive && x == to) {
                     self.tick()?;
-                    slots[*var] = item;
+                    slots[*var] = Value::Int(x);
                     if let Some(c) = counter {
-                        slots[*c] = Dynamic::from_int(i64::try_from(i).map_err(|_| Bail)?);
+                        slots[*c] = Value::Int(i);
                     }
-                    match self.block(body, slots) {
-                        Ok(_) | Err(Flow::Continue) => {}
-                        Err(Flow::Break) => break,
-                        Err(other) => return Err(other),
+                    if !self.body(body, slots)? {
+                        break;
+                    }
+                    let Some(next) = x.checked_add(1) else { break };
+                    x = next;
+                    i += 1;
+                }
+                Ok(Value::Unit)
+            }
+            Stmt::For(var, counter, over, body) => {
+                // The array as it was when the loop began (Rhai iterates a copy).
+                let Value::Array(items) = self.expr(over, slots)? else {
+                    return Err(Bail.into());
+                };
+                for (i, item) in items.iter().enumerate() {
+                    self.tick()?;
+                    slots[*var] = item.clone();
+                    if let Some(c) = counter {
+                        slots[*c] = Value::Int(i64::try_from(i).map_err(|_| Bail)?);
+                    }
+                    if !self.body(body, slots)? {
+                        break;
                     }
                 }
-                Ok(Dynamic::UNIT)
+                Ok(Value::Unit)
             }
             Stmt::While(c, body) => {
                 loop {
@@ -197,20 +255,18 @@ impl Run<'_> {
                     {
                         break;
                     }
-                    match self.block(body, slots) {
-                        Ok(_) | Err(Flow::Continue) => {}
-                        Err(Flow::Break) => break,
-                        Err(other) => return Err(other),
+                    if !self.body(body, slots)? {
+                        break;
                     }
                 }
-                Ok(Dynamic::UNIT)
+                Ok(Value::Unit)
             }
             Stmt::Break => Err(Flow::Break),
             Stmt::Continue => Err(Flow::Continue),
             Stmt::Return(e) => {
                 let v = match e {
                     Some(e) => self.expr(e, slots)?,
-                    None => Dynamic::UNIT,
+                    None => Value::Unit,
                 };
                 Err(Flow::Return(v))
             }
@@ -219,142 +275,166 @@ impl Run<'_> {
         }
     }
 
-    fn exprs(&mut self, es: &[Expr], slots: &mut [Dynamic]) -> Result<Vec<Dynamic>, Flow> {
-        es.iter().map(|e| self.expr(e, slots)).collect()
+    /// Readies an operand: a variable or a constant is read in place (no copy), anything
+    /// else is evaluated into `held`; [`leaf`] then names it.
+    fn prepare(&mut self, e: &Expr, slots: &mut [Value], held: &mut Value) -> Result<(), Flow> {
+        if let Expr::Local(_) | Expr::Const(_) = e {
+            self.tick()?;
+        } else {
+            *held = self.expr(e, slots)?;
+        }
+        Ok(())
     }
 
-    fn expr(&mut self, e: &Expr, slots: &mut [Dynamic]) -> Result<Dynamic, Flow> {
+    fn expr(&mut self, e: &Expr, slots: &mut [Value]) -> Result<Value, Flow> {
         self.tick()?;
         let limits = &self.compiled.limits;
         Ok(match e {
             Expr::Const(v) => v.clone(),
             Expr::Local(slot) => slots[*slot].clone(),
-            Expr::Interpolated(parts) => {
-                let mut out = String::with_capacity(64);
-                for p in parts {
-                    let v = self.expr(p, slots)?;
-                    ops::display(&v, &mut out)?;
-                }
-                ops::string_within(out, limits)?
-            }
+            Expr::Range(..) => return Err(Bail.into()),
+            Expr::Interpolated(parts) => self.interpolate(parts, slots)?,
             Expr::Array(items) => {
-                let v = Dynamic::from_array(self.exprs(items, slots)?);
-                check_size(&v, limits)?;
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.expr(item, slots)?);
+                }
+                let v = Value::Array(Arc::new(values));
+                v.check_size(limits)?;
                 v
             }
             Expr::Map(template, fields) => {
                 let mut map = template.clone();
                 for (k, e) in fields {
                     let v = self.expr(e, slots)?;
-                    map.insert(k.as_str().into(), v);
+                    map.insert(k.clone(), v);
                 }
-                let v = Dynamic::from_map(map);
-                check_size(&v, limits)?;
+                let v = Value::Map(Arc::new(map));
+                v.check_size(limits)?;
                 v
             }
             Expr::Property(target, p) => {
-                let v = if let Expr::Local(slot) = **target {
-                    self.tick()?;
-                    get(&slots[slot], p)?
-                } else {
-                    let target = self.expr(target, slots)?;
-                    get(&target, p)?
-                };
-                check_size(&v, limits)?;
+                let mut t = Value::Unit;
+                self.prepare(target, slots, &mut t)?;
+                let v = self.get(leaf(target, slots, &t), p)?;
+                v.check_size(limits)?;
                 v
             }
             Expr::Index(target, at) => {
-                let target = self.expr(target, slots)?;
-                let at = self.expr(at, slots)?;
-                ops::index(&target, &at)?
+                let (mut t, mut i) = (Value::Unit, Value::Unit);
+                self.prepare(target, slots, &mut t)?;
+                self.prepare(at, slots, &mut i)?;
+                ops::index(leaf(target, slots, &t), leaf(at, slots, &i))?
             }
             Expr::And(xs) => {
                 for x in xs {
                     if !self.condition(x, slots)? {
-                        return Ok(Dynamic::FALSE);
+                        return Ok(Value::Bool(false));
                     }
                 }
-                Dynamic::TRUE
+                Value::Bool(true)
             }
             Expr::Or(xs) => {
                 for x in xs {
                     if self.condition(x, slots)? {
-                        return Ok(Dynamic::TRUE);
+                        return Ok(Value::Bool(true));
                     }
                 }
-                Dynamic::FALSE
+                Value::Bool(false)
             }
             Expr::Unary(op, x) => {
                 let x = self.expr(x, slots)?;
                 ops::unary(op, &x)?
             }
             Expr::Binary(op, a, b) => {
-                let a = self.expr(a, slots)?;
-                let b = self.expr(b, slots)?;
-                ops::binary(op, &a, &b, limits)?
+                let (mut x, mut y) = (Value::Unit, Value::Unit);
+                self.prepare(a, slots, &mut x)?;
+                self.prepare(b, slots, &mut y)?;
+                ops::binary(op, leaf(a, slots, &x), leaf(b, slots, &y), limits)?
             }
-            Expr::Script(f, args) => {
-                let mut frame = self.frames.pop().unwrap_or_default();
-                for a in args {
-                    match self.expr(a, slots) {
-                        Ok(v) => frame.push(v),
-                        Err(e) => {
-                            self.recycle(frame);
-                            return Err(e);
-                        }
-                    }
-                }
-                let v = self.function(*f, frame)?;
-                check_size(&v, limits)?;
-                v
-            }
-            Expr::Library(f, args) => {
-                // Variables are passed by reference (a task or model in a `Dynamic` is boxed:
-                // a clone would allocate); at most three arguments (`Lower::library`).
-                let mut values = [Dynamic::UNIT, Dynamic::UNIT, Dynamic::UNIT];
-                for (a, v) in args.iter().zip(values.iter_mut()) {
-                    if let Expr::Local(_) = a {
-                        self.tick()?;
-                    } else {
-                        *v = self.expr(a, slots)?;
-                    }
-                }
-                let refs: [&Dynamic; 3] = std::array::from_fn(|i| match args.get(i) {
-                    Some(Expr::Local(slot)) => &slots[*slot],
-                    _ => &values[i],
-                });
-                self.tick()?;
-                let v = f.call(&refs[..args.len()], &self.compiled.devices, limits)?;
-                check_size(&v, limits)?;
-                v
-            }
+            Expr::Script(f, args) => self.script(*f, args, slots)?,
+            Expr::Library(f, args) => self.library(*f, args, slots)?,
             Expr::Push(slot, item) => {
                 let item = self.expr(item, slots)?;
                 self.tick()?;
-                let mut array = slots[*slot].as_array_mut().map_err(|_| Bail)?;
-                array.push(item);
-                drop(array);
-                check_size(&slots[*slot], limits)?;
-                Dynamic::UNIT
+                let Value::Array(items) = &mut slots[*slot] else {
+                    return Err(Bail.into());
+                };
+                Arc::make_mut(items).push(item);
+                slots[*slot].check_size(limits)?;
+                Value::Unit
             }
             Expr::Block(stmts) => self.block(stmts, slots)?,
         })
     }
-}
 
-/// A property of a task, model, priced call or map.
-fn get(target: &Dynamic, p: &Property) -> Result<Dynamic, Bail> {
-    if let Some(t) = target.read_lock::<TaskView>() {
-        return p.task.map(|get| get(&t)).ok_or(Bail);
+    /// A library or host function call. Variables are passed by reference; at most three
+    /// arguments (`Lower::library`).
+    #[inline(never)]
+    fn library(
+        &mut self,
+        f: super::library::Function,
+        args: &[Expr],
+        slots: &mut [Value],
+    ) -> Result<Value, Flow> {
+        let mut held = [Value::Unit, Value::Unit, Value::Unit];
+        for (a, h) in args.iter().zip(held.iter_mut()) {
+            self.prepare(a, slots, h)?;
+        }
+        let refs: [&Value; 3] = std::array::from_fn(|i| match args.get(i) {
+            Some(a) => leaf(a, slots, &held[i]),
+            None => &held[i],
+        });
+        self.tick()?;
+        let limits = &self.compiled.limits;
+        let v = f.call(
+            &refs[..args.len()],
+            (self.task, self.model),
+            &self.compiled.devices,
+            limits,
+        )?;
+        v.check_size(limits)?;
+        Ok(v)
     }
-    if let Some(m) = target.read_lock::<ModelView>() {
-        return p.model.map(|get| get(&m)).ok_or(Bail);
+
+    /// `${…}`: each part as Rhai's `to_string` writes it.
+    #[inline(never)]
+    fn interpolate(&mut self, parts: &[Expr], slots: &mut [Value]) -> Result<Value, Flow> {
+        let mut out = String::with_capacity(64);
+        for p in parts {
+            let mut held = Value::Unit;
+            self.prepare(p, slots, &mut held)?;
+            leaf(p, slots, &held).display(&mut out)?;
+        }
+        Ok(string_within(out, &self.compiled.limits)?)
     }
-    if let Some(c) = target.read_lock::<CallCost>() {
-        return p.cost.map(|get| get(&c)).ok_or(Bail);
+
+    /// A call of one of the script's functions.
+    #[inline(never)]
+    fn script(&mut self, f: usize, args: &[Expr], slots: &mut [Value]) -> Result<Value, Flow> {
+        let mut frame = self.frames.pop().unwrap_or_default();
+        for a in args {
+            match self.expr(a, slots) {
+                Ok(v) => frame.push(v),
+                Err(e) => {
+                    self.recycle(frame);
+                    return Err(e);
+                }
+            }
+        }
+        let v = self.function(f, frame)?;
+        v.check_size(&self.compiled.limits)?;
+        Ok(v)
     }
-    if let Ok(map) = target.as_map_ref() {
-        return map.get(p.name.as_str()).cloned().ok_or(Bail);
+
+    /// A property of the task, the model, a priced call or a map.
+    fn get(&self, target: &Value, p: &Property) -> Result<Value, Bail> {
+        match target {
+            Value::Task => p.task.map(|get| get(self.task)).ok_or(Bail),
+            Value::Model => p.model.map(|get| get(self.model)).ok_or(Bail),
+            Value::Cost(c) => p.cost.map(|get| get(c)).ok_or(Bail),
+            Value::Map(m) => m.get(&p.name).cloned().ok_or(Bail),
+            _ => Err(Bail),
+        }
     }
-    Err(Bail)
 }

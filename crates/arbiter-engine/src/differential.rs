@@ -1,5 +1,5 @@
-//! Compiled calls against Rhai's: the check that the compiled code answers as Rhai does, used
-//! by the tests and the fuzz target.
+//! Compiled calls against Rhai's ([`crate::compiled`]): the check that the compiled code
+//! answers as Rhai does, used by the tests and the fuzz target.
 
 use std::cell::Cell;
 
@@ -8,7 +8,7 @@ use crate::host::{self, TaskView};
 use crate::script;
 use crate::task::Task;
 
-use super::{OPS_FACTOR, Stop};
+use crate::compiled::{OPS_FACTOR, Stop};
 
 /// How the compiled calls of a bundle compared with Rhai's.
 #[derive(Debug, Default)]
@@ -17,7 +17,7 @@ pub struct Comparison {
     pub calls: usize,
     /// Calls the compiled code answered.
     pub answered: usize,
-    /// Calls it handed to Rhai ([`super::Bail`]).
+    /// Calls it handed to Rhai ([`crate::compiled::Bail`]).
     pub bailed: usize,
     /// Of those, how many per criterion.
     pub bailed_by: std::collections::BTreeMap<String, usize>,

@@ -163,11 +163,21 @@ impl Run<'_> {
 
     /// A block's value is its last statement's.
     fn block(&mut self, stmts: &[Stmt], slots: &mut [Value]) -> Result<Value, Flow> {
-        let mut last = Value::Unit;
-        for s in stmts {
-            last = self.stmt(s, slots)?;
+        let Some((last, init)) = stmts.split_last() else {
+            return Ok(Value::Unit);
+        };
+        for s in init {
+            self.exec(s, slots)?;
         }
-        Ok(last)
+        self.stmt(last, slots)
+    }
+
+    /// A block whose value is not used.
+    fn exec_block(&mut self, stmts: &[Stmt], slots: &mut [Value]) -> Result<(), Flow> {
+        for s in stmts {
+            self.exec(s, slots)?;
+        }
+        Ok(())
     }
 
     fn condition(&mut self, e: &Expr, slots: &mut [Value]) -> Result<bool, Flow> {
@@ -179,32 +189,59 @@ impl Run<'_> {
 
     /// A loop body: `Ok(true)` to go on, `Ok(false)` after `break`.
     fn body(&mut self, body: &[Stmt], slots: &mut [Value]) -> Result<bool, Flow> {
-        match self.block(body, slots) {
+        match self.exec_block(body, slots) {
             Ok(_) | Err(Flow::Continue) => Ok(true),
             Err(Flow::Break) => Ok(false),
             Err(other) => Err(other),
         }
     }
 
+    /// A statement whose value is needed: the last of a block whose value is.
     fn stmt(&mut self, s: &Stmt, slots: &mut [Value]) -> Result<Value, Flow> {
+        match s {
+            Stmt::If(c, then, otherwise) => {
+                self.tick()?;
+                if self.condition(c, slots)? {
+                    self.block(then, slots)
+                } else {
+                    self.block(otherwise, slots)
+                }
+            }
+            Stmt::Expr(e) => {
+                self.tick()?;
+                self.expr(e, slots)
+            }
+            Stmt::Block(b) => {
+                self.tick()?;
+                self.block(b, slots)
+            }
+            _ => {
+                self.exec(s, slots)?;
+                Ok(Value::Unit)
+            }
+        }
+    }
+
+    /// A statement whose value is not used.
+    fn exec(&mut self, s: &Stmt, slots: &mut [Value]) -> Result<(), Flow> {
         self.tick()?;
         match s {
             Stmt::Set(slot, e) => {
                 let v = self.expr(e, slots)?;
                 slots[*slot] = v;
-                Ok(Value::Unit)
+                Ok(())
             }
             Stmt::Update(slot, op, e) => {
                 let v = self.expr(e, slots)?;
                 let new = ops::assign(op, &slots[*slot], &v, &self.compiled.limits)?;
                 slots[*slot] = new;
-                Ok(Value::Unit)
+                Ok(())
             }
             Stmt::If(c, then, otherwise) => {
                 if self.condition(c, slots)? {
-                    self.block(then, slots)
+                    self.exec_block(then, slots)
                 } else {
-                    self.block(otherwise, slots)
+                    self.exec_block(otherwise, slots)
                 }
             }
             Stmt::For(var, counter, Expr::Range(inclusive, from, to), body) => {
@@ -228,7 +265,7 @@ impl Run<'_> {
                     x = next;
                     i += 1;
                 }
-                Ok(Value::Unit)
+                Ok(())
             }
             Stmt::For(var, counter, over, body) => {
                 // The array as it was when the loop began (Rhai iterates a copy).
@@ -245,7 +282,7 @@ impl Run<'_> {
                         break;
                     }
                 }
-                Ok(Value::Unit)
+                Ok(())
             }
             Stmt::While(c, body) => {
                 loop {
@@ -259,7 +296,7 @@ impl Run<'_> {
                         break;
                     }
                 }
-                Ok(Value::Unit)
+                Ok(())
             }
             Stmt::Break => Err(Flow::Break),
             Stmt::Continue => Err(Flow::Continue),
@@ -270,8 +307,8 @@ impl Run<'_> {
                 };
                 Err(Flow::Return(v))
             }
-            Stmt::Expr(e) => self.expr(e, slots),
-            Stmt::Block(b) => self.block(b, slots),
+            Stmt::Expr(e) => self.expr(e, slots).map(drop),
+            Stmt::Block(b) => self.exec_block(b, slots),
         }
     }
 
@@ -400,7 +437,7 @@ impl Run<'_> {
     /// `${…}`: each part as Rhai's `to_string` writes it.
     #[inline(never)]
     fn interpolate(&mut self, parts: &[Expr], slots: &mut [Value]) -> Result<Value, Flow> {
-        let mut out = String::with_capacity(64);
+        let mut out = String::with_capacity(128);
         for p in parts {
             let mut held = Value::Unit;
             self.prepare(p, slots, &mut held)?;

@@ -331,25 +331,7 @@ impl Run<'_> {
             Expr::Local(slot) => slots[*slot].clone(),
             Expr::Range(..) => return Err(Bail.into()),
             Expr::Interpolated(parts) => self.interpolate(parts, slots)?,
-            Expr::Array(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                for item in items {
-                    values.push(self.expr(item, slots)?);
-                }
-                let v = Value::Array(Arc::new(values));
-                v.check_size(limits)?;
-                v
-            }
-            Expr::Map(template, fields) => {
-                let mut map = template.clone();
-                for (k, e) in fields {
-                    let v = self.expr(e, slots)?;
-                    map.insert(k.clone(), v);
-                }
-                let v = Value::Map(Arc::new(map));
-                v.check_size(limits)?;
-                v
-            }
+            Expr::Array(_) | Expr::Map(..) | Expr::Push(..) => self.collection(e, slots)?,
             Expr::Property(target, p) => {
                 let mut t = Value::Unit;
                 self.prepare(target, slots, &mut t)?;
@@ -391,6 +373,34 @@ impl Run<'_> {
             }
             Expr::Script(f, args) => self.script(*f, args, slots)?,
             Expr::Library(f, args) => self.library(*f, args, slots)?,
+            Expr::Block(stmts) => self.block(stmts, slots)?,
+        })
+    }
+
+    /// Array and map literals, and `push`: out of line, to keep [`Run::expr`]'s frame small.
+    #[inline(never)]
+    fn collection(&mut self, e: &Expr, slots: &mut [Value]) -> Result<Value, Flow> {
+        let limits = &self.compiled.limits;
+        Ok(match e {
+            Expr::Array(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.expr(item, slots)?);
+                }
+                let v = Value::Array(Arc::new(values));
+                v.check_size(limits)?;
+                v
+            }
+            Expr::Map(template, fields) => {
+                let mut map = template.clone();
+                for (k, e) in fields {
+                    let v = self.expr(e, slots)?;
+                    map.insert(k.clone(), v);
+                }
+                let v = Value::Map(Arc::new(map));
+                v.check_size(limits)?;
+                v
+            }
             Expr::Push(slot, item) => {
                 let item = self.expr(item, slots)?;
                 self.tick()?;
@@ -401,7 +411,7 @@ impl Run<'_> {
                 slots[*slot].check_size(limits)?;
                 Value::Unit
             }
-            Expr::Block(stmts) => self.block(stmts, slots)?,
+            _ => return Err(Bail.into()),
         })
     }
 

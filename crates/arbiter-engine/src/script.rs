@@ -21,19 +21,49 @@ pub fn call(
     model: &ModelView,
 ) -> Result<Verdict, ScriptFault> {
     let timeout = Duration::from_millis(limits.timeout_ms);
-    let result = host::with_deadline(timeout, || {
-        let mut scope = rhai::Scope::new();
-        let options = rhai::CallFnOptions::new()
-            .eval_ast(false)
-            .rewind_scope(false);
-        engine.call_fn_with_options::<rhai::Dynamic>(
-            options,
-            &mut scope,
-            ast,
-            "evaluate",
-            (task.clone(), model.clone()),
-        )
-    });
+    host::with_deadline(timeout, || call_rhai(engine, ast, limits, task, model))
+}
+
+/// [`call`], made by the compiled script where it can answer as Rhai would, else by Rhai; both
+/// within one deadline.
+pub fn call_compiled(
+    compiled: &Compiled,
+    engine: &Engine,
+    ast: &AST,
+    limits: &Limits,
+    task: &TaskView,
+    model: &ModelView,
+) -> Result<Verdict, ScriptFault> {
+    let timeout = Duration::from_millis(limits.timeout_ms);
+    host::with_deadline(timeout, || match compiled.call(task, model) {
+        Ok(verdict) => Ok(verdict),
+        Err(Stop::Stopped(token)) => Err(ScriptFault::from_eval(
+            &rhai::EvalAltResult::ErrorTerminated(token.into(), rhai::Position::NONE),
+            limits,
+        )),
+        Err(Stop::Bail) => call_rhai(engine, ast, limits, task, model),
+    })
+}
+
+/// The call on Rhai's interpreter, under the deadline already set.
+fn call_rhai(
+    engine: &Engine,
+    ast: &AST,
+    limits: &Limits,
+    task: &TaskView,
+    model: &ModelView,
+) -> Result<Verdict, ScriptFault> {
+    let mut scope = rhai::Scope::new();
+    let options = rhai::CallFnOptions::new()
+        .eval_ast(false)
+        .rewind_scope(false);
+    let result = engine.call_fn_with_options::<rhai::Dynamic>(
+        options,
+        &mut scope,
+        ast,
+        "evaluate",
+        (task.clone(), model.clone()),
+    );
     match result {
         Ok(value) => {
             let type_name = value.type_name();
@@ -46,26 +76,6 @@ pub fn call(
             })
         }
         Err(e) => Err(ScriptFault::from_eval(&e, limits)),
-    }
-}
-
-/// [`call`], made by the compiled script where it can answer as Rhai would, else by Rhai.
-pub fn call_compiled(
-    compiled: &Compiled,
-    engine: &Engine,
-    ast: &AST,
-    limits: &Limits,
-    task: &TaskView,
-    model: &ModelView,
-) -> Result<Verdict, ScriptFault> {
-    let timeout = Duration::from_millis(limits.timeout_ms);
-    match host::with_deadline(timeout, || compiled.call(task, model)) {
-        Ok(verdict) => Ok(verdict),
-        Err(Stop::Stopped(token)) => Err(ScriptFault::from_eval(
-            &rhai::EvalAltResult::ErrorTerminated(token.into(), rhai::Position::NONE),
-            limits,
-        )),
-        Err(Stop::Bail) => call(engine, ast, limits, task, model),
     }
 }
 

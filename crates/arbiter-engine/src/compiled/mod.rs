@@ -1,7 +1,9 @@
 //! Criterion scripts compiled for speed: a script's Rhai AST lowered once per bundle load into
 //! a tree whose variables are slots, whose calls are resolved, and whose host functions and
 //! properties are the host's own Rust functions ([`crate::host`]), run without Rhai's
-//! per-call setup, name lookups and function-resolution hashing.
+//! per-call setup, name lookups and function-resolution hashing, on values of its own
+//! ([`crate::value::Value`]: the call's task and model by reference, collections shared, no
+//! boxing of custom types), reading variables and constants in place.
 //!
 //! **Rhai stays the reference.** Only a subset is lowered: `let`, assignment (`=`, `+=`, …) to
 //! variables, `if`, `for` over arrays and integer ranges, `while` and `loop`, `break`,
